@@ -1,0 +1,98 @@
+"""Tensor operations written as loops for reading, each checked against torch.nn.functional in tests/.
+
+No plotting here: figures live in helpers.plots, size arithmetic in helpers.shapes.
+"""
+import torch
+
+from . import _checks
+from .shapes import trans_conv_output_shape
+
+
+def corr2d(X, K):
+    """2-D cross-correlation of X (H, W) with K (kH, kW): Y of shape (H-kH+1, W-kW+1), as d2l.corr2d.
+
+    Introduced in 01-transposed-convolution-loop.ipynb.
+    """
+    X, K = _checks.tensor(X, "X"), _checks.tensor(K, "K")
+    for t, name, shape in ((X, "X", "(H, W)"), (K, "K", "(kH, kW)")):
+        if t.ndim != 2:
+            raise ValueError(f"{name} must have shape {shape}; got shape {tuple(t.shape)}")
+        _checks.nonempty(t, name)
+    (h, w), (kh, kw) = X.shape, K.shape
+    if kh > h or kw > w:
+        raise ValueError(f"K must fit inside X: K has shape {(kh, kw)}, X has shape {(h, w)}")
+    Y = torch.zeros((h - kh + 1, w - kw + 1), dtype=torch.promote_types(X.dtype, K.dtype))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + kh, j:j + kw] * K).sum()
+    return Y
+
+
+def trans_conv(X, K, stride=1, padding=0, output_padding=0, dilation=1):
+    """Transposed convolution by the loop: each input element adds a scaled copy of K to the output.
+
+    X (H, W) with K (kH, kW) gives Y (H_out, W_out);
+    X (C_in, H, W) with K (C_in, C_out, kH, kW), ConvTranspose2d's weight layout, gives Y (C_out, H_out, W_out).
+    stride, padding, output_padding and dilation are ints or (h, w) pairs, as in nn.ConvTranspose2d.
+    Introduced in 01-transposed-convolution-loop.ipynb.
+    """
+    X, K = _checks.tensor(X, "X"), _checks.tensor(K, "K")
+    if X.ndim == 2:
+        if K.ndim != 2:
+            raise ValueError(f"K must have shape (kH, kW) when X has shape (H, W); got K of shape {tuple(K.shape)}")
+    elif X.ndim == 3:
+        if K.ndim != 4:
+            raise ValueError(
+                f"K must have shape (C_in, C_out, kH, kW) when X has shape (C_in, H, W); got K of shape {tuple(K.shape)}"
+            )
+        if K.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"K.shape[0] must equal the input channels X.shape[0] (ConvTranspose2d's weight layout is "
+                f"(C_in, C_out, kH, kW)); got K.shape[0]={K.shape[0]}, X.shape[0]={X.shape[0]}"
+            )
+    else:
+        raise ValueError(f"X must have shape (H, W) or (C_in, H, W); got shape {tuple(X.shape)}")
+    _checks.nonempty(X, "X")
+    _checks.nonempty(K, "K")
+    if X.ndim == 2:
+        return _trans_conv(X[None], K[None, None], stride, padding, output_padding, dilation)[0]
+    return _trans_conv(X, K, stride, padding, output_padding, dilation)
+
+
+def _trans_conv(X, K, stride, padding, output_padding, dilation):
+    """The loop itself, on X (C_in, H, W) and K (C_in, C_out, kH, kW) that are already checked."""
+    c_in, h, w = X.shape
+    _, c_out, kh, kw = K.shape
+    h_out, w_out = trans_conv_output_shape((h, w), (kh, kw), stride, padding, output_padding, dilation)
+    (sh, sw), (ph, pw) = _checks.pair(stride, "stride", minimum=1), _checks.pair(padding, "padding", minimum=0)
+    (dh, dw) = _checks.pair(dilation, "dilation", minimum=1)
+    # The uncropped output: every stamp fits, plus the output_padding rows and columns at the far end.
+    full = torch.zeros((c_out, h_out + 2 * ph, w_out + 2 * pw), dtype=torch.promote_types(X.dtype, K.dtype))
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    for c in range(c_in):
+        for i in range(h):
+            for j in range(w):
+                full[:, i * sh:i * sh + span_h:dh, j * sw:j * sw + span_w:dw] += X[c, i, j] * K[c]
+    return full[:, ph:ph + h_out, pw:pw + w_out]
+
+
+def trans_conv_stamps(X, K, stride=1):
+    """Every stamp of the loop, one per input element in row-major order: shape (H*W, H_out, W_out).
+
+    Stamp number i*W + j is X[i, j] * K placed at rows i*s .. i*s+kH-1 and columns j*s .. j*s+kW-1;
+    the stamps sum to trans_conv(X, K, stride). X (H, W) and K (kH, kW) only.
+    Introduced in 01-transposed-convolution-loop.ipynb.
+    """
+    X, K = _checks.tensor(X, "X"), _checks.tensor(K, "K")
+    for t, name, shape in ((X, "X", "(H, W)"), (K, "K", "(kH, kW)")):
+        if t.ndim != 2:
+            raise ValueError(f"{name} must have shape {shape}; got shape {tuple(t.shape)}")
+        _checks.nonempty(t, name)
+    (h, w), (kh, kw) = X.shape, K.shape
+    sh, sw = _checks.pair(stride, "stride", minimum=1)
+    h_out, w_out = trans_conv_output_shape((h, w), (kh, kw), (sh, sw))
+    stamps = torch.zeros((h * w, h_out, w_out), dtype=torch.promote_types(X.dtype, K.dtype))
+    for i in range(h):
+        for j in range(w):
+            stamps[i * w + j, i * sh:i * sh + kh, j * sw:j * sw + kw] = X[i, j] * K
+    return stamps

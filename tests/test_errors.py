@@ -1,0 +1,92 @@
+"""Bad input is refused with a ValueError or TypeError that names the parameter and the rule it broke."""
+import random
+
+import pytest
+import torch
+
+from helpers import conv_output_shape, corr2d, trans_conv, trans_conv_output_shape, trans_conv_stamps
+
+X2, K2 = torch.ones(3, 3), torch.ones(2, 2)
+X3, K4 = torch.ones(2, 3, 3), torch.ones(2, 4, 2, 2)
+
+CASES = [
+    # (call, exception, words the message must contain)
+    (lambda: trans_conv(torch.ones(3), K2), ValueError, ["X must have shape (H, W) or (C_in, H, W)", "(3,)"]),
+    (lambda: trans_conv(torch.ones(1, 1, 3, 3), K2), ValueError, ["X must have shape", "(1, 1, 3, 3)"]),
+    (lambda: trans_conv(X2, K4), ValueError, ["K must have shape (kH, kW) when X has shape (H, W)"]),
+    (lambda: trans_conv(X3, K2), ValueError, ["K must have shape (C_in, C_out, kH, kW)"]),
+    (lambda: trans_conv(torch.ones(0, 3), K2), ValueError, ["X must not be empty", "(0, 3)"]),
+    (lambda: trans_conv(X2, torch.ones(2, 0)), ValueError, ["K must not be empty", "(2, 0)"]),
+    (lambda: trans_conv(torch.ones(3, 2, 2), K4), ValueError, ["K.shape[0] must equal the input channels", "K.shape[0]=2", "X.shape[0]=3"]),
+    (lambda: trans_conv(X2, K2, stride=0), ValueError, ["stride must be a positive integer", "0"]),
+    (lambda: trans_conv(X2, K2, stride=(2, -1)), ValueError, ["stride must be a positive integer", "(2, -1)"]),
+    (lambda: trans_conv(X2, K2, stride=1.5), TypeError, ["stride must be an int or a pair (h, w) of ints", "1.5"]),
+    (lambda: trans_conv(X2, K2, stride=True), TypeError, ["stride must be an int or a pair"]),
+    (lambda: trans_conv(X2, K2, stride=(1, 2, 3)), TypeError, ["stride must be an int or a pair (h, w)"]),
+    (lambda: trans_conv(X2, K2, dilation=0), ValueError, ["dilation must be a positive integer"]),
+    (lambda: trans_conv(X2, K2, dilation="2"), TypeError, ["dilation must be an int or a pair"]),
+    (lambda: trans_conv(X2, K2, padding=-1), ValueError, ["padding must be an integer >= 0", "-1"]),
+    (lambda: trans_conv(X2, K2, output_padding=-1), ValueError, ["output_padding must be an integer >= 0"]),
+    (lambda: trans_conv(X2, K2, output_padding=1), ValueError,
+     ["output_padding must be smaller than the stride or the dilation", "output_padding=1, stride=1, dilation=1"]),
+    (lambda: trans_conv(X2, K2, stride=2, output_padding=(0, 2)), ValueError,
+     ["output_padding must be smaller than the stride or the dilation", "axis w", "output_padding=2, stride=2"]),
+    (lambda: trans_conv(X2, K2, padding=2), ValueError,
+     ["padding=2 crops the whole output height", "(i-1)*s - 2*p + d*(k-1) + output_padding + 1",
+      "(3-1)*1 - 2*2 + 1*(2-1) + 0 + 1 = 0", "at least 1"]),
+    (lambda: trans_conv(X2, K2, padding=(0, 3)), ValueError, ["padding=3 crops the whole output width", "= -2"]),
+    (lambda: trans_conv("not numbers", K2), TypeError, ["X must be a tensor or an array-like of numbers", "str"]),
+    (lambda: trans_conv(X2, [[1, 2], [3]]), TypeError, ["K must be a tensor or an array-like of numbers"]),
+    (lambda: trans_conv(X2, torch.ones(2, 2, dtype=torch.complex64)), TypeError, ["K must hold real numbers"]),
+    (lambda: corr2d(X2, torch.ones(4, 2)), ValueError, ["K must fit inside X", "(4, 2)", "(3, 3)"]),
+    (lambda: corr2d(X3, K2), ValueError, ["X must have shape (H, W)", "(2, 3, 3)"]),
+    (lambda: corr2d(X2, torch.ones(0, 1)), ValueError, ["K must not be empty"]),
+    (lambda: trans_conv_stamps(X3, K2), ValueError, ["X must have shape (H, W)"]),
+    (lambda: trans_conv_output_shape(0, 3), ValueError, ["input_size must be a positive integer"]),
+    (lambda: trans_conv_output_shape((3, 3), (3, 0)), ValueError, ["kernel_size must be a positive integer"]),
+    (lambda: trans_conv_output_shape(3, 3, stride=2, dilation=2, output_padding=2), ValueError,
+     ["output_padding must be smaller than the stride or the dilation"]),
+    (lambda: conv_output_shape(2, 3), ValueError,
+     ["input_size is too small on the height", "i + 2*p = 2 + 2*0 = 2", "d*(k-1) + 1 = 1*(3-1) + 1 = 3"]),
+    (lambda: conv_output_shape(4, 2, dilation=4), ValueError, ["dilated kernel", "4*(2-1) + 1 = 5", "= 4 + 2*0 = 4"]),
+    (lambda: conv_output_shape(5, 2, padding=-2), ValueError, ["padding must be an integer >= 0"]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_bad_input_is_refused_in_words(case):
+    call, exc, words = CASES[case]
+    with pytest.raises(exc) as info:
+        call()
+    for w in words:
+        assert w in str(info.value), f"{w!r} not in {str(info.value)!r}"
+
+
+def test_output_padding_below_dilation_is_allowed():
+    # PyTorch's rule is "smaller than the stride OR the dilation"
+    assert trans_conv(X2, K2, dilation=2, output_padding=1).shape == (6, 6)
+
+
+BAD_VALUES = [0, -1, -3, 1.5, float("nan"), True, None, "2", (1,), (1, 2, 3), (0, 1), (1, -1), [2.0, 1], object()]
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_random_bad_arguments_never_leak_torch_errors(seed):
+    """Random mixtures of good and bad arguments: the call succeeds or says which parameter is wrong."""
+    r = random.Random(seed)
+    kwargs = {}
+    for name, good in [("stride", [1, 2, (1, 3)]), ("padding", [0, 1, (2, 0)]),
+                       ("output_padding", [0, 1, (1, 0)]), ("dilation", [1, 2, (2, 1)])]:
+        kwargs[name] = r.choice(BAD_VALUES) if r.random() < 0.3 else r.choice(good)
+    shapes = [(r.randint(0, 3), r.randint(1, 3)), (r.randint(1, 3),) * r.choice([1, 2, 3])]
+    X = torch.ones(*r.choice(shapes)) if r.random() < 0.3 else torch.ones(r.randint(1, 4), r.randint(1, 4))
+    K = torch.ones(r.randint(1, 3), r.randint(1, 3)) if r.random() < 0.8 else torch.ones(1, 1, 2, 2)
+    try:
+        Y = trans_conv(X, K, **kwargs)
+    except (ValueError, TypeError) as err:
+        assert any(n in str(err) for n in ["X", "K", *kwargs]), str(err)
+    else:
+        import torch.nn.functional as F
+
+        expected = F.conv_transpose2d(X[None, None], K[None, None], **kwargs)[0, 0]
+        torch.testing.assert_close(Y, expected)

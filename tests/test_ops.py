@@ -1,0 +1,137 @@
+"""helpers.ops and helpers.shapes against torch.nn.functional over many random configurations."""
+import random
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import helpers
+from helpers import conv_output_shape, corr2d, trans_conv, trans_conv_output_shape, trans_conv_stamps
+
+
+def random_trans_conv_config(r):
+    """A valid ConvTranspose2d configuration with independent h and w settings (rectangular everything)."""
+    while True:
+        k = (r.randint(1, 4), r.randint(1, 4))
+        s = (r.randint(1, 3), r.randint(1, 3))
+        d = (r.randint(1, 3), r.randint(1, 3))
+        op = tuple(r.randint(0, max(sa, da) - 1) for sa, da in zip(s, d))
+        i = (r.randint(1, 5), r.randint(1, 5))
+        p = (r.randint(0, 3), r.randint(0, 3))
+        sizes = [(ia - 1) * sa - 2 * pa + da * (ka - 1) + oa + 1 for ia, sa, pa, da, ka, oa in zip(i, s, p, d, k, op)]
+        if min(sizes) >= 1:
+            as_arg = lambda t: t if r.random() < 0.7 or t[0] != t[1] else t[0]  # sometimes a plain int
+            return dict(i=i, k=k, stride=as_arg(s), padding=as_arg(p), output_padding=as_arg(op), dilation=as_arg(d))
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_trans_conv_matches_torch_2d(seed):
+    r = random.Random(seed)
+    cfg = random_trans_conv_config(r)
+    g = torch.Generator().manual_seed(seed)
+    X, K = torch.randn(cfg.pop("i"), generator=g), torch.randn(cfg.pop("k"), generator=g)
+    expected = F.conv_transpose2d(X[None, None], K[None, None], **cfg)[0, 0]
+    got = trans_conv(X, K, **cfg)
+    assert got.shape == expected.shape
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_trans_conv_matches_torch_multichannel(seed):
+    r = random.Random(1000 + seed)
+    cfg = random_trans_conv_config(r)
+    c_in, c_out = r.randint(1, 4), r.randint(1, 4)
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn((c_in, *cfg.pop("i")), generator=g)
+    K = torch.randn((c_in, c_out, *cfg.pop("k")), generator=g)
+    expected = F.conv_transpose2d(X[None], K, **cfg)[0]
+    got = trans_conv(X, K, **cfg)
+    assert got.shape == (c_out, *expected.shape[1:])
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_trans_conv_output_shape_matches_torch(seed):
+    cfg = random_trans_conv_config(random.Random(5000 + seed))
+    i, k = cfg.pop("i"), cfg.pop("k")
+    y = F.conv_transpose2d(torch.zeros(1, 1, *i), torch.zeros(1, 1, *k), **cfg)
+    assert trans_conv_output_shape(i, k, **cfg) == tuple(y.shape[-2:])
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_conv_output_shape_matches_torch(seed):
+    r = random.Random(9000 + seed)
+    while True:
+        i, k = (r.randint(1, 12), r.randint(1, 12)), (r.randint(1, 4), r.randint(1, 4))
+        s, p, d = (r.randint(1, 3), r.randint(1, 3)), (r.randint(0, 2), r.randint(0, 2)), (r.randint(1, 3), r.randint(1, 3))
+        if all(ia + 2 * pa >= da * (ka - 1) + 1 for ia, pa, da, ka in zip(i, p, d, k)):
+            break
+    y = F.conv2d(torch.zeros(1, 1, *i), torch.zeros(1, 1, *k), stride=s, padding=p, dilation=d)
+    assert conv_output_shape(i, k, s, p, d) == tuple(y.shape[-2:])
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_corr2d_matches_conv2d(seed):
+    r = random.Random(seed)
+    kh, kw = r.randint(1, 4), r.randint(1, 4)
+    g = torch.Generator().manual_seed(seed)
+    X, K = torch.randn(kh + r.randint(0, 5), kw + r.randint(0, 5), generator=g), torch.randn(kh, kw, generator=g)
+    torch.testing.assert_close(corr2d(X, K), F.conv2d(X[None, None], K[None, None])[0, 0], rtol=1e-5, atol=1e-5)
+
+
+def test_corr2d_equals_d2l():
+    from d2l import torch as d2l
+
+    g = torch.Generator().manual_seed(0)
+    for h, w, kh, kw in [(3, 3, 2, 2), (5, 4, 3, 2), (4, 6, 1, 3), (2, 2, 2, 2)]:
+        X, K = torch.randint(-5, 6, (h, w), generator=g).float(), torch.randint(-5, 6, (kh, kw), generator=g).float()
+        assert torch.equal(corr2d(X, K), d2l.corr2d(X, K))
+
+
+def test_seed_examples():
+    """The numbers the seeds print, which notebook 01 repeats."""
+    X = torch.linspace(0, 24, steps=25).reshape(5, 5)
+    Y = trans_conv(X, torch.ones(3, 3))
+    assert Y.shape == (7, 7) and Y[3, 3] == 108 and Y[0].tolist() == [0, 1, 3, 6, 9, 7, 4]
+    assert trans_conv(X, torch.ones(3, 3), stride=2).shape == (11, 11)
+    small = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
+    assert trans_conv(small, small).tolist() == [[0, 0, 1], [0, 4, 6], [4, 12, 9]]
+    assert trans_conv(small, small, padding=1).tolist() == [[4]]
+    assert corr2d(torch.arange(9.0).reshape(3, 3), [[1, 2], [3, 4]]).tolist() == [[27, 37], [57, 67]]
+
+
+def test_array_likes_and_integers_are_computed_in_floating_point():
+    Y = trans_conv([[0, 1], [2, 3]], torch.tensor([[0, 1], [2, 3]]), stride=2)
+    assert Y.dtype == torch.get_default_dtype()
+    assert Y.tolist() == [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]
+    assert trans_conv(torch.ones(2, 2, dtype=torch.float64), torch.ones(1, 1)).dtype == torch.float64
+    assert corr2d([[1, 2], [3, 4]], [[1]]).dtype == torch.get_default_dtype()
+
+
+def test_inputs_are_not_modified_and_need_no_grad():
+    X = torch.ones(2, 2, requires_grad=True)
+    K = torch.ones(2, 2)
+    Y = trans_conv(X, K)
+    assert not Y.requires_grad and torch.equal(X.detach(), torch.ones(2, 2))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_stamps_sum_to_trans_conv(seed):
+    r = random.Random(seed)
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randint(-3, 4, (r.randint(1, 4), r.randint(1, 4)), generator=g)
+    K = torch.randint(-3, 4, (r.randint(1, 3), r.randint(1, 3)), generator=g)
+    s = (r.randint(1, 3), r.randint(1, 3))
+    stamps = trans_conv_stamps(X, K, s)
+    assert stamps.shape[0] == X.numel()
+    torch.testing.assert_close(stamps.sum(0), trans_conv(X, K, stride=s))
+    # each stamp is non-zero only inside its own window
+    i, j = divmod(r.randrange(X.numel()), X.shape[1])
+    window = stamps[i * X.shape[1] + j, i * s[0]:i * s[0] + K.shape[0], j * s[1]:j * s[1] + K.shape[1]]
+    torch.testing.assert_close(window, X[i, j] * K.float())
+    assert stamps[i * X.shape[1] + j].abs().sum() == window.abs().sum()
+
+
+def test_public_api():
+    for name in ["corr2d", "trans_conv", "trans_conv_output_shape", "conv_output_shape", "trans_conv_stamps"]:
+        assert callable(getattr(helpers, name))
