@@ -15,7 +15,8 @@ from .ops import trans_conv_stamps
 class Explorer(widgets.VBox):
     """Controls above an HTML view; `render(**values)` turns the controls' values into the view's HTML."""
 
-    def __init__(self, controls, render, rows=None):
+    def __init__(self, name, controls, render, rows=None):
+        self.name = name
         self.controls = dict(controls)
         self.view = widgets.HTML()
         self._render = render
@@ -25,6 +26,14 @@ class Explorer(widgets.VBox):
             if hasattr(control, "value"):
                 control.observe(self._refresh, names="value")
         self._refresh()
+
+    def _repr_mimebundle_(self, **kwargs):
+        # Where no widget front end runs (GitHub, an untrusted notebook, nbconvert) the current view
+        # shows as a static figure, and the text form stays one short line.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/html"] = self.view.value
+        bundle["text/plain"] = f"{self.name}: live controls {', '.join(self.controls)} (run the notebook to use them)"
+        return bundle
 
     def values(self):
         return {name: c.value for name, c in self.controls.items() if hasattr(c, "value")}
@@ -106,7 +115,7 @@ def loop_explorer(x_preset="seed [[0, 1], [2, 3]]", k_preset="seed [[0, 1], [2, 
 
     controls = {"x": x_box, "k": k_box, "stride": stride_box, "step": step_box, "play": play}
     rows = [widgets.HBox([x_box, k_box, stride_box]), widgets.HBox([play, step_box])]
-    return Explorer(controls, render, rows)
+    return Explorer("loop_explorer", controls, render, rows)
 
 
 def _loop_view(m, stride, step):

@@ -1,0 +1,26 @@
+"""Reference solutions to the notebooks' exercises; tests/test_exercises.py runs them through the checkers."""
+import torch
+
+
+# 01-transposed-convolution-loop.ipynb
+def output_size(n, k):
+    return n + k - 1
+
+
+def trans_conv_stride(X, K, stride):
+    h, w = K.shape
+    Y = torch.zeros(((X.shape[0] - 1) * stride + h, (X.shape[1] - 1) * stride + w))
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            Y[i * stride:i * stride + h, j * stride:j * stride + w] += X[i, j] * K
+    return Y
+
+
+def trans_conv_channels(X, K):
+    c_in, c_out, h, w = K.shape
+    Y = torch.zeros((c_out, X.shape[1] + h - 1, X.shape[2] + w - 1))
+    for c in range(c_in):
+        for i in range(X.shape[1]):
+            for j in range(X.shape[2]):
+                Y[:, i:i + h, j:j + w] += X[c, i, j] * K[c]
+    return Y

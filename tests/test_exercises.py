@@ -1,0 +1,66 @@
+"""The exercise checkers: reference solutions pass, stubs are 'not attempted', wrong answers say what differs."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+import solutions
+from helpers import exercises
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# checker name -> (reference solution, wrong answers with the words the checker must say about each)
+CHECKERS = {
+    "check_output_size": (solutions.output_size, [
+        (lambda n, k: n + k, "returned"),
+        (lambda n, k: n * k, "expected"),
+    ]),
+    "check_trans_conv_stride": (solutions.trans_conv_stride, [
+        (lambda X, K, s: solutions.trans_conv_stride(X, K, 1), "returned shape"),
+        (lambda X, K, s: solutions.trans_conv_stride(X, K.T, s), "values differ by up to"),
+        (lambda X, K, s: X.foo, "raised AttributeError"),
+    ]),
+    "check_trans_conv_channels": (solutions.trans_conv_channels, [
+        (lambda X, K: solutions.trans_conv_channels(X, K)[:1], "returned shape"),
+        (lambda X, K: solutions.trans_conv_channels(X, K).tolist(), "expected a tensor"),
+        (lambda X, K: solutions.trans_conv_channels(X, K.flip(0)), "values differ"),
+    ]),
+}
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_reference_solution_is_correct(name):
+    result = getattr(exercises, name)(CHECKERS[name][0])
+    assert result.status == "correct", result
+    assert bool(result)
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_stub_is_not_attempted(name):
+    def stub(*args):
+        raise NotImplementedError
+
+    result = getattr(exercises, name)(stub)
+    assert result.status == "not attempted" and not result
+    assert repr(result).startswith("not attempted")
+
+
+@pytest.mark.parametrize("name", CHECKERS)
+def test_wrong_answers_say_what_differs(name):
+    for wrong, words in CHECKERS[name][1]:
+        result = getattr(exercises, name)(wrong)
+        assert result.status == "incorrect" and words in result.message, result
+
+
+def test_every_checker_is_exercised_here_and_used_by_a_notebook():
+    checkers = {n for n in dir(exercises) if n.startswith("check_")}
+    assert checkers == set(CHECKERS)
+    used = set()
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for nb in notebooks:
+        for cell in json.loads(nb.read_text())["cells"]:
+            used |= set(re.findall(r"\b(check_\w+)\(", "".join(cell["source"])))
+    assert checkers <= used, f"checkers no notebook calls: {checkers - used}"
