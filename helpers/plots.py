@@ -27,10 +27,10 @@ def _range(A, vmin, vmax):
     return A, lo, (hi if hi > lo else lo + 1.0)
 
 
-def show_grid(A, ax=None, title=None, role="output", vmin=None, vmax=None, highlight=()):
+def show_grid(A, ax=None, title=None, role="output", vmin=None, vmax=None, box=None):
     """Draw a 2-D tensor as a grid of coloured cells with its numbers; returns the axes.
 
-    `highlight` lists (row, col) cells to frame. Introduced in 01-transposed-convolution-loop.ipynb.
+    `box` = (row, col, height, width) frames a window of cells. Introduced in 01-transposed-convolution-loop.ipynb.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -42,8 +42,9 @@ def show_grid(A, ax=None, title=None, role="output", vmin=None, vmax=None, highl
     for (i, j), v in zip(((i, j) for i in range(A.shape[0]) for j in range(A.shape[1])), A.flatten().tolist()):
         light = (v - lo) / (hi - lo) > 0.6
         ax.text(j, i, _fmt(v), ha="center", va="center", fontsize=11, color="black" if light else "white")
-    for i, j in highlight:
-        ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=3, ec=ROLE_COLORS["highlight"]))
+    if box is not None:
+        r, c, h, w = box
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), w, h, fill=False, lw=4, ec=ROLE_COLORS["highlight"]))
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
@@ -69,20 +70,16 @@ def plot_stamps(X, K, stride=1, axes=None):
     lo, hi = min(0.0, float(stamps.min()), float(Y.min())), max(float(stamps.max()), float(Y.max()))
     n = stamps.shape[0] + 1
     if axes is None:
-        size = 0.45 * Y.shape[1] + 0.5
-        _, axes = plt.subplots(1, n, figsize=(size * n, 0.45 * Y.shape[0] + 1.0), facecolor="white")
-    w = X.shape[1]
-    for k, ax in enumerate(axes[:-1]):
-        i, j = divmod(k, w)
-        window = _window(i, j, K.shape if hasattr(K, "shape") else torch.as_tensor(K).shape, stride)
-        show_grid(stamps[k], ax, f"X[{i},{j}] = {_fmt(X[i, j])}  \u00d7 K", "kernel", lo, hi, window)
-    show_grid(Y, axes[-1], "sum = Y", "output", lo, hi)
-    return axes
-
-
-def _window(i, j, kshape, stride):
+        size = 0.5 * Y.shape[1] + 0.6
+        _, axes = plt.subplots(1, n, figsize=(size * n, 0.5 * Y.shape[0] + 1.2), facecolor="white")
     sh, sw = (stride, stride) if isinstance(stride, int) else stride
-    return [(i * sh + a, j * sw + b) for a in range(kshape[0]) for b in range(kshape[1])]
+    kh, kw = torch.as_tensor(K).shape
+    for k, ax in enumerate(axes[:-1]):
+        i, j = divmod(k, X.shape[1])
+        box = (i * sh, j * sw, kh, kw)
+        show_grid(stamps[k], ax, f"X[{i},{j}] = {_fmt(X[i, j])}\nstamp {_fmt(X[i, j])} \u00d7 K", "kernel", lo, hi, box)
+    show_grid(Y, axes[-1], "sum of the stamps\nY", "output", lo, hi)
+    return axes
 
 
 @lru_cache(maxsize=1)

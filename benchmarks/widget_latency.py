@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Update latency of every *_explorer: time from setting a control to the redrawn view, p50 and p95.
+
+    python3 tasks.py bench            (or: .venv/bin/python benchmarks/widget_latency.py [--repeat N])
+
+Each explorer is built with its defaults; then each control is moved through its whole range
+(every option of a dropdown, every value of a slider), `--repeat` times, and each move is timed.
+This measures the kernel's side (recompute and re-render the HTML); the browser's part is not included.
+"""
+import argparse
+import inspect
+import statistics
+import time
+
+import helpers.widgets as hw
+
+
+def control_values(control):
+    if hasattr(control, "options"):
+        return list(control.options)
+    return list(range(control.min, control.max + 1))
+
+
+def measure(explorer, repeat):
+    times = []
+    for _ in range(repeat):
+        for control in explorer.controls.values():
+            start_value = control.value
+            for v in control_values(control) + [start_value]:
+                if v == control.value:
+                    continue
+                t = time.perf_counter()
+                control.value = v
+                times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    explorers = [(n, f) for n, f in inspect.getmembers(hw, inspect.isfunction) if n.endswith("_explorer")]
+    print(f"{'explorer':<24}{'moves':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    worst = 0.0
+    for name, build in explorers:
+        times = sorted(measure(build(), args.repeat))
+        p95 = times[int(0.95 * (len(times) - 1))]
+        worst = max(worst, p95)
+        print(f"{name:<24}{len(times):>7}{statistics.median(times):>9.2f}{p95:>9.2f}{times[-1]:>9.2f}")
+    print(f"worst p95: {worst:.2f} ms (target: at most 16 ms)")
+
+
+if __name__ == "__main__":
+    main()

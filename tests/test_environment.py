@@ -1,0 +1,79 @@
+"""The pins: requirements.txt and environment.yml agree, and every package the collection imports is pinned."""
+import ast
+import json
+import re
+import sys
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PIN = re.compile(r"^\s*(?:-\s*)?([A-Za-z0-9_.\-]+)==([A-Za-z0-9_.+\-]+)\s*$")
+
+
+def pins(path):
+    found = {}
+    for line in path.read_text().splitlines():
+        m = PIN.match(line.split("#")[0])
+        if m:
+            found[m.group(1).lower().replace("_", "-")] = m.group(2)
+    assert found, f"no pins in {path.name}"
+    return found
+
+
+def requirement_lines(path):
+    return [l.split("#")[0].strip() for l in path.read_text().splitlines() if l.split("#")[0].strip()]
+
+
+def test_every_requirement_is_pinned_exactly():
+    for name in ["requirements.txt", "requirements-nodeps.txt"]:
+        for line in requirement_lines(ROOT / name):
+            assert PIN.match(line), f"{name}: {line!r} is not pinned with =="
+
+
+def test_environment_yml_carries_the_same_pins():
+    env = pins(ROOT / "environment.yml")
+    req = pins(ROOT / "requirements.txt")
+    assert env == req, {k: (req.get(k), env.get(k)) for k in set(env) | set(req) if env.get(k) != req.get(k)}
+
+
+def test_torch_and_torchvision_are_a_matching_pair():
+    req = pins(ROOT / "requirements.txt")
+    assert req["torch"] == "2.14.1" and req["torchvision"] == "0.29.2"
+
+
+def test_installed_versions_are_the_pinned_ones():
+    from importlib.metadata import version
+
+    for name, pinned in {**pins(ROOT / "requirements.txt"), **pins(ROOT / "requirements-nodeps.txt")}.items():
+        assert version(name).split("+")[0] == pinned, name
+
+
+def imported_modules():
+    """Top-level modules imported by helpers/, tests/, tools/, benchmarks/ and the notebooks."""
+    sources = [p.read_text() for d in ["helpers", "tests", "tools", "benchmarks"] for p in (ROOT / d).glob("*.py")]
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks and sources
+    for nb in notebooks:
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                sources.append("".join(cell["source"]))
+    modules = set()
+    for src in sources:
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Import):
+                modules |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules.add(node.module.split(".")[0])
+    return modules
+
+
+def test_every_imported_package_is_pinned():
+    pinned = set(pins(ROOT / "requirements.txt")) | set(pins(ROOT / "requirements-nodeps.txt"))
+    local = {"helpers", "solutions", "conftest", *(p.stem for p in (ROOT / "tests").glob("*.py"))}
+    dists = packages_distributions()
+    missing = []
+    for module in sorted(imported_modules() - local - set(sys.stdlib_module_names)):
+        names = {d.lower().replace("_", "-") for d in dists.get(module, [module])}
+        if not names & pinned:
+            missing.append((module, sorted(names)))
+    assert not missing, f"imported but not pinned: {missing}"
