@@ -11,6 +11,7 @@ Nothing is written outside the repository: pip runs without its cache (unless PI
 and Jupyter, IPython and matplotlib keep their settings and caches under .venv/state.
 """
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -100,7 +101,17 @@ def notebook_digests():
     return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(ROOT.glob("notebooks/*.ipynb"))}
 
 
+def quiet_lab_settings():
+    """JupyterLab defaults for a classroom: no pop-ups asking to fetch news or check for updates."""
+    overrides = VENV / "share/jupyter/lab/settings/overrides.json"
+    overrides.parent.mkdir(parents=True, exist_ok=True)
+    overrides.write_text(json.dumps({
+        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    }, indent=2) + "\n")
+
+
 def lab(args):
+    quiet_lab_settings()
     cmd = [venv_python(), "-m", "jupyterlab", "notebooks/00-index.ipynb",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={ROOT}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:

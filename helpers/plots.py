@@ -13,10 +13,11 @@ ROLE_COLORS = {"input": "#0072B2", "kernel": "#E69F00", "output": "#009E73", "hi
 CMAP = "viridis"
 
 
-def _fmt(v):
+def fmt(v):
+    """A grid value as it is printed in a cell: whole numbers without decimals."""
     v = float(v)
     if abs(v - round(v)) < 1e-6:
-        return str(int(round(v))) if abs(v) >= 0.5 or v == 0 else "0"
+        return str(int(round(v)))
     return f"{v:.2f}"
 
 
@@ -41,7 +42,7 @@ def show_grid(A, ax=None, title=None, role="output", vmin=None, vmax=None, box=N
     ax.imshow(A.numpy(), cmap=CMAP, vmin=lo, vmax=hi)
     for (i, j), v in zip(((i, j) for i in range(A.shape[0]) for j in range(A.shape[1])), A.flatten().tolist()):
         light = (v - lo) / (hi - lo) > 0.6
-        ax.text(j, i, _fmt(v), ha="center", va="center", fontsize=11, color="black" if light else "white")
+        ax.text(j, i, fmt(v), ha="center", va="center", fontsize=11, color="black" if light else "white")
     if box is not None:
         r, c, h, w = box
         ax.add_patch(Rectangle((c - 0.5, r - 0.5), w, h, fill=False, lw=4, ec=ROLE_COLORS["highlight"]))
@@ -77,7 +78,7 @@ def plot_stamps(X, K, stride=1, axes=None):
     for k, ax in enumerate(axes[:-1]):
         i, j = divmod(k, X.shape[1])
         box = (i * sh, j * sw, kh, kw)
-        show_grid(stamps[k], ax, f"X[{i},{j}] = {_fmt(X[i, j])}\nstamp {_fmt(X[i, j])} \u00d7 K", "kernel", lo, hi, box)
+        show_grid(stamps[k], ax, f"X[{i},{j}] = {fmt(X[i, j])}\nstamp {fmt(X[i, j])} \u00d7 K", "kernel", lo, hi, box)
     show_grid(Y, axes[-1], "sum of the stamps\nY", "output", lo, hi)
     return axes
 
@@ -107,7 +108,7 @@ def grid_html(A, title, role="output", vmin=None, vmax=None, highlight=(), cell_
             frame = f"box-shadow:inset 0 0 0 4px {edge};" if (i, j) in marked else ""
             cells.append(
                 f'<td style="width:{cell_px}px;height:{cell_px}px;background:{palette[round(t * 255)]};'
-                f'color:{"#000" if t > 0.6 else "#fff"};{frame}">{_fmt(v)}</td>'
+                f'color:{"#000" if t > 0.6 else "#fff"};{frame}">{fmt(v)}</td>'
             )
         rows.append("<tr>" + "".join(cells) + "</tr>")
     color = ROLE_COLORS[role]

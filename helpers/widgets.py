@@ -88,12 +88,15 @@ class _LoopModel:
 def loop_explorer(x_preset="seed [[0, 1], [2, 3]]", k_preset="seed [[0, 1], [2, 3]]", stride=1, step=2):
     """Step through the loop one input element at a time: the input cell, its stamp, the partial output.
 
-    Controls: presets for X and K, the stride, and the step (with a Play button).
+    Controls: presets for X and K, the stride (1 to 3), and the step (with a Play button); a step past
+    the last input element shows the finished output.
     Introduced in 01-transposed-convolution-loop.ipynb.
     """
     for name, value, options in (("x_preset", x_preset, X_PRESETS), ("k_preset", k_preset, K_PRESETS)):
         if value not in options:
             raise ValueError(f"{name} must be one of {list(options)}; got {value!r}")
+    if stride not in (1, 2, 3):
+        raise ValueError(f"stride must be 1, 2 or 3 in this explorer; got {stride!r}")
     model = _LoopModel()
     n = X_PRESETS[x_preset]().numel()
     style = {"description_width": "initial"}
@@ -123,7 +126,7 @@ def _loop_view(m, stride, step):
     kh, kw = m.K.shape
     n = h * w
     step = min(step, n)
-    panels_cur, caption = (), f"Step 0 of {n}: the output starts as zeros."
+    caption = f"Step 0 of {n}: the output starts as zeros."
     x_mark, y_mark = (), ()
     stamp = torch.zeros_like(m.K)
     if step > 0:
@@ -133,7 +136,7 @@ def _loop_view(m, stride, step):
         y_mark = [(r + a, c + b) for a in range(kh) for b in range(kw)]
         stamp = m.X[i, j] * m.K
         caption = (
-            f"Step {step} of {n}: X[{i}, {j}] = {plots._fmt(m.X[i, j])} adds {plots._fmt(m.X[i, j])} \u00d7 K "
+            f"Step {step} of {n}: X[{i}, {j}] = {plots.fmt(m.X[i, j])} adds {plots.fmt(m.X[i, j])} \u00d7 K "
             f"to Y[{r}:{r + kh}, {c}:{c + kw}]."
         )
         if step == n:
@@ -143,10 +146,10 @@ def _loop_view(m, stride, step):
                 f"{bool(torch.allclose(m.partial[n], tconv))}."
             )
     slo, shi = min(0.0, float(m.stamps.min())), max(1.0, float(m.stamps.max()))
-    panels_cur = [
+    panels = [
         plots.grid_html(m.X, "input X", "input", highlight=x_mark),
         plots.grid_html(m.K, "kernel K", "kernel"),
         plots.grid_html(stamp, "this stamp", "kernel", slo, shi),
         plots.grid_html(m.partial[step], f"output Y after {step} stamps", "output", m.lo, m.hi, y_mark),
     ]
-    return plots.panels_html(panels_cur, caption)
+    return plots.panels_html(panels, caption)

@@ -102,6 +102,8 @@ def test_explorer_keywords_are_checked():
         hw.loop_explorer(x_preset="no such preset")
     with pytest.raises(ValueError, match="k_preset must be one of"):
         hw.loop_explorer(k_preset="no such preset")
+    with pytest.raises(ValueError, match="stride must be 1, 2 or 3"):
+        hw.loop_explorer(stride=4)
 
 
 def test_an_impossible_combination_is_shown_in_words_not_raised():
