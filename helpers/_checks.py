@@ -27,6 +27,15 @@ def pair(value, name, *, minimum):
     return items
 
 
+def positive_int(value, name):
+    """Return `value` as an int, refusing anything that is not a whole number of at least 1."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be a positive integer; got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
 def _is_int(value):
     return isinstance(value, Integral) and not isinstance(value, bool)
 

@@ -28,13 +28,14 @@ def corr2d(X, K):
     return Y
 
 
-def trans_conv(X, K, stride=1, padding=0, output_padding=0, dilation=1):
+def trans_conv(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
     """Transposed convolution by the loop: each input element adds a scaled copy of K to the output.
 
     X (H, W) with K (kH, kW) gives Y (H_out, W_out);
-    X (C_in, H, W) with K (C_in, C_out, kH, kW), ConvTranspose2d's weight layout, gives Y (C_out, H_out, W_out).
-    stride, padding, output_padding and dilation are ints or (h, w) pairs, as in nn.ConvTranspose2d.
-    Introduced in 01-transposed-convolution-loop.ipynb.
+    X (C_in, H, W) with K (C_in, C_out/groups, kH, kW), ConvTranspose2d's weight layout, gives
+    Y (C_out, H_out, W_out). stride, padding, output_padding and dilation are ints or (h, w) pairs, as in
+    nn.ConvTranspose2d; with groups=g, input channel c feeds only the output channels of its group.
+    Introduced in 01-transposed-convolution-loop.ipynb (groups in 02-padding-stride-and-channels.ipynb).
     """
     X, K = _checks.tensor(X, "X"), _checks.tensor(K, "K")
     if X.ndim == 2:
@@ -54,15 +55,21 @@ def trans_conv(X, K, stride=1, padding=0, output_padding=0, dilation=1):
         raise ValueError(f"X must have shape (H, W) or (C_in, H, W); got shape {tuple(X.shape)}")
     _checks.nonempty(X, "X")
     _checks.nonempty(K, "K")
+    groups = _checks.positive_int(groups, "groups")
     if X.ndim == 2:
-        return _trans_conv(X[None], K[None, None], stride, padding, output_padding, dilation)[0]
-    return _trans_conv(X, K, stride, padding, output_padding, dilation)
+        if groups != 1:
+            raise ValueError(f"groups needs channels: X must have shape (C_in, H, W) when groups={groups}")
+        return _trans_conv(X[None], K[None, None], stride, padding, output_padding, dilation, 1)[0]
+    if X.shape[0] % groups:
+        raise ValueError(f"groups must divide the input channels; got C_in={X.shape[0]}, groups={groups}")
+    return _trans_conv(X, K, stride, padding, output_padding, dilation, groups)
 
 
-def _trans_conv(X, K, stride, padding, output_padding, dilation):
-    """The loop itself, on X (C_in, H, W) and K (C_in, C_out, kH, kW) that are already checked."""
+def _trans_conv(X, K, stride, padding, output_padding, dilation, groups):
+    """The loop itself, on X (C_in, H, W) and K (C_in, C_out/groups, kH, kW) that are already checked."""
     c_in, h, w = X.shape
-    _, c_out, kh, kw = K.shape
+    _, c_group, kh, kw = K.shape
+    c_out, in_per_group = c_group * groups, c_in // groups
     h_out, w_out = trans_conv_output_shape((h, w), (kh, kw), stride, padding, output_padding, dilation)
     (sh, sw), (ph, pw) = _checks.pair(stride, "stride", minimum=1), _checks.pair(padding, "padding", minimum=0)
     (dh, dw) = _checks.pair(dilation, "dilation", minimum=1)
@@ -70,9 +77,11 @@ def _trans_conv(X, K, stride, padding, output_padding, dilation):
     full = torch.zeros((c_out, h_out + 2 * ph, w_out + 2 * pw), dtype=torch.promote_types(X.dtype, K.dtype))
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     for c in range(c_in):
+        g = c // in_per_group  # this input channel stamps into its group's output channels only
+        out = full[g * c_group:(g + 1) * c_group]
         for i in range(h):
             for j in range(w):
-                full[:, i * sh:i * sh + span_h:dh, j * sw:j * sw + span_w:dw] += X[c, i, j] * K[c]
+                out[:, i * sh:i * sh + span_h:dh, j * sw:j * sw + span_w:dw] += X[c, i, j] * K[c]
     return full[:, ph:ph + h_out, pw:pw + w_out]
 
 

@@ -135,3 +135,18 @@ def test_stamps_sum_to_trans_conv(seed):
 def test_public_api():
     for name in ["corr2d", "trans_conv", "trans_conv_output_shape", "conv_output_shape", "trans_conv_stamps"]:
         assert callable(getattr(helpers, name))
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_trans_conv_matches_torch_with_groups(seed):
+    r = random.Random(7000 + seed)
+    cfg = random_trans_conv_config(r)
+    groups = r.randint(1, 3)
+    c_in, c_group = groups * r.randint(1, 2), r.randint(1, 2)
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn((c_in, *cfg.pop("i")), generator=g)
+    K = torch.randn((c_in, c_group, *cfg.pop("k")), generator=g)
+    expected = F.conv_transpose2d(X[None], K, groups=groups, **cfg)[0]
+    got = trans_conv(X, K, groups=groups, **cfg)
+    assert got.shape == (c_group * groups, *expected.shape[1:])
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
