@@ -91,24 +91,29 @@ def _palette():
     return [matplotlib.colors.to_hex(cmap(k / 255)) for k in range(256)]
 
 
-def grid_html(A, title, role="output", vmin=None, vmax=None, highlight=(), cell_px=46):
+def grid_html(A, title, role="output", vmin=None, vmax=None, highlight=(), dim=(), cell_px=None):
     """A 2-D tensor as an HTML table: coloured cells with their numbers, sized for a projector.
 
-    The table carries data-role=`role` so tests can read the numbers back.
-    Introduced in 01-transposed-convolution-loop.ipynb.
+    `highlight` cells get a thick frame, `dim` cells are faded (cropped away, say). Cells are 46 px
+    unless the grid is wide, then smaller (never under 24 px). The table carries data-role=`role`
+    so tests can read the numbers back. Introduced in 01-transposed-convolution-loop.ipynb.
     """
     A, lo, hi = _range(A, vmin, vmax)
-    palette, marked = _palette(), set(highlight)
+    if cell_px is None:
+        cell_px = max(24, min(46, 560 // max(A.shape[1], 1)))
+    font = max(11, round(cell_px * 0.4))
+    palette, marked, faded = _palette(), set(highlight), set(dim)
     edge = ROLE_COLORS["highlight"]
     rows = []
     for i, row in enumerate(A.tolist()):
         cells = []
         for j, v in enumerate(row):
             t = min(max((v - lo) / (hi - lo), 0.0), 1.0)
-            frame = f"box-shadow:inset 0 0 0 4px {edge};" if (i, j) in marked else ""
+            extra = f"box-shadow:inset 0 0 0 4px {edge};" if (i, j) in marked else ""
+            extra += "opacity:0.3;" if (i, j) in faded else ""
             cells.append(
-                f'<td style="width:{cell_px}px;height:{cell_px}px;background:{palette[round(t * 255)]};'
-                f'color:{"#000" if t > 0.6 else "#fff"};{frame}">{fmt(v)}</td>'
+                f'<td style="width:{cell_px}px;height:{cell_px}px;padding:0;background:{palette[round(t * 255)]};'
+                f'color:{"#000" if t > 0.6 else "#fff"};{extra}">{fmt(v)}</td>'
             )
         rows.append("<tr>" + "".join(cells) + "</tr>")
     color = ROLE_COLORS[role]
@@ -116,17 +121,24 @@ def grid_html(A, title, role="output", vmin=None, vmax=None, highlight=(), cell_
         f'<div style="margin:4px 14px 4px 0"><div style="color:{color};font-weight:bold;font-size:18px;'
         f'margin-bottom:4px">{html.escape(title)}</div>'
         f'<table data-role="{role}" style="border-collapse:collapse;border:3px solid {color};'
-        f'font:bold 18px/1 sans-serif;text-align:center">{"".join(rows)}</table></div>'
+        f'font:bold {font}px/1 sans-serif;text-align:center">{"".join(rows)}</table></div>'
     )
 
 
-def panels_html(panels, caption=""):
-    """Lay out grid_html panels side by side (wrapping on narrow screens) above a caption."""
-    cap = f'<div style="font-size:18px;margin-top:8px">{caption}</div>' if caption else ""
+def panels_html(panels, caption="", below=""):
+    """Lay out grid_html panels side by side (wrapping on narrow screens) above a caption and `below` HTML."""
+    cap = f'<div style="font-size:18px;margin-top:8px">{html.escape(caption)}</div>' if caption else ""
+    cap += below
     return (
         '<div style="background:#fff;color:#111;padding:10px;font-family:sans-serif">'
         f'<div style="display:flex;flex-wrap:wrap;align-items:flex-start">{"".join(panels)}</div>{cap}</div>'
     )
+
+
+def text_html(lines):
+    """Lines of monospaced text (formulas, code) under a figure, large enough to read from the back."""
+    body = "<br>".join(html.escape(line) for line in lines)
+    return f'<div style="font:17px/1.5 monospace;margin-top:8px">{body}</div>'
 
 
 def message_html(text):
@@ -135,3 +147,52 @@ def message_html(text):
         '<div style="background:#fff;color:#8a1c00;padding:10px;font:18px sans-serif;'
         f'border-left:6px solid {ROLE_COLORS["highlight"]}">{html.escape(text)}</div>'
     )
+
+
+def plot_channel_groups(c_in, c_out, groups=1, ax=None):
+    """Which input channels feed which output channels in a ConvTranspose2d(c_in, c_out, groups=groups).
+
+    One line per kernel slice K[c, o'] (a kH x kW stamp), coloured by group; returns the axes.
+    Introduced in 02-padding-stride-and-channels.ipynb.
+    """
+    import matplotlib.pyplot as plt
+
+    if c_in % groups or c_out % groups:
+        raise ValueError(f"groups must divide both channel counts; got c_in={c_in}, c_out={c_out}, groups={groups}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 0.55 * max(c_in, c_out) + 1.2), facecolor="white")
+    colors = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+    top = max(c_in, c_out) - 1
+    y_in = [top - i * top / max(c_in - 1, 1) if c_in > 1 else top / 2 for i in range(c_in)]
+    y_out = [top - o * top / max(c_out - 1, 1) if c_out > 1 else top / 2 for o in range(c_out)]
+    per_in, per_out = c_in // groups, c_out // groups
+    for c in range(c_in):
+        g = c // per_in
+        for o in range(g * per_out, (g + 1) * per_out):
+            ax.plot([0, 1], [y_in[c], y_out[o]], color=colors[g % len(colors)], lw=2, alpha=0.8)
+    for xs, ys, label, role in ((0, y_in, "in", "input"), (1, y_out, "out", "output")):
+        for n, y in enumerate(ys):
+            ax.text(xs, y, f"{label} {n}", ha="center", va="center", fontsize=11, color="white",
+                    bbox=dict(boxstyle="round", fc=ROLE_COLORS[role], ec="none"))
+    ax.set_title(f"ConvTranspose2d({c_in}, {c_out}, groups={groups})\nweight shape ({c_in}, {per_out}, kH, kW)", fontsize=11)
+    ax.set_xlim(-0.3, 1.3)
+    ax.set_ylim(-0.7, top + 0.7)
+    ax.axis("off")
+    return ax
+
+
+def strip_html(n, padding, read, cell_px=34):
+    """One axis of a convolution's input: `padding` zeros, n input cells (numbered), `padding` zeros.
+
+    Positions in `read` (input indices, -padding .. n+padding-1) are read by some window; the others
+    are faded. Introduced in 02-padding-stride-and-channels.ipynb.
+    """
+    cells = []
+    for c in range(-padding, n + padding):
+        pad = c < 0 or c >= n
+        style = (f"width:{cell_px}px;height:{cell_px}px;padding:0;text-align:center;font:bold 15px sans-serif;"
+                 + ("background:#ddd;color:#555;border:2px dashed #999;" if pad else
+                    f"background:{ROLE_COLORS['input']};color:#fff;border:2px solid #fff;")
+                 + ("" if c in read else "opacity:0.25;"))
+        cells.append(f'<td style="{style}">{"" if pad else c}</td>')
+    return f'<table data-role="strip" style="border-collapse:collapse"><tr>{"".join(cells)}</tr></table>'

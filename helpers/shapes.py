@@ -51,3 +51,23 @@ def conv_output_shape(input_size, kernel_size, stride=1, padding=0, dilation=1):
             )
         out.append((ia + 2 * pa - span) // sa + 1)
     return tuple(out)
+
+
+def conv_input_sizes(output_size, kernel_size, stride=1, padding=0, dilation=1):
+    """Every input length (one axis) that a convolution maps to `output_size`: a list of `stride` lengths.
+
+    They are the lengths a transposed convolution with the same arguments can return, one for each
+    output_padding 0 .. stride-1 in order. Introduced in 02-padding-stride-and-channels.ipynb.
+    """
+    o = _checks.positive_int(output_size, "output_size")
+    k = _checks.positive_int(kernel_size, "kernel_size")
+    s = _checks.positive_int(stride, "stride")
+    (p,) = _checks.pair(padding, "padding", minimum=0)[:1]
+    d = _checks.positive_int(dilation, "dilation")
+    smallest = (o - 1) * s - 2 * p + d * (k - 1) + 1
+    if smallest < 1:
+        raise ValueError(
+            f"padding={p} crops the whole output: (o-1)*s - 2*p + d*(k-1) + 1 = ({o}-1)*{s} - 2*{p} + {d}*({k}-1) + 1 "
+            f"= {smallest}, which must be at least 1"
+        )
+    return [smallest + a for a in range(s)]

@@ -153,3 +153,141 @@ def _loop_view(m, stride, step):
         plots.grid_html(m.partial[step], f"output Y after {step} stamps", "output", m.lo, m.hi, y_mark),
     ]
     return plots.panels_html(panels, caption)
+
+
+def _counting(shape):
+    return torch.arange(1, shape[0] * shape[1] + 1, dtype=torch.get_default_dtype()).reshape(shape)
+
+
+GRID_PRESETS = {
+    "1, 2, 3, ...": _counting,
+    "ones": torch.ones,
+    "random integers": lambda shape: _random_ints(shape, 2),
+}
+
+
+def parameter_explorer(in_h=3, in_w=3, k_h=3, k_w=3, stride=2, padding=1, output_padding=1, dilation=1,
+                       x_preset="1, 2, 3, ...", k_preset="ones", cell="X[1, 1]"):
+    """Every parameter of nn.ConvTranspose2d on one grid: sizes, stride, padding, output_padding, dilation.
+
+    Shows the output with its numbers, the uncropped output when padding crops it, the output-size
+    formula with the current numbers, the equivalent PyTorch line, and the output cells that the
+    chosen input cell writes to. Introduced in 02-padding-stride-and-channels.ipynb.
+    """
+    style = {"description_width": "initial"}
+    ranges = {"in_h": (in_h, 1, 5, "input H"), "in_w": (in_w, 1, 5, "input W"), "k_h": (k_h, 1, 4, "kernel H"),
+              "k_w": (k_w, 1, 4, "kernel W"), "stride": (stride, 1, 3, "stride"), "padding": (padding, 0, 3, "padding"),
+              "output_padding": (output_padding, 0, 2, "output_padding"), "dilation": (dilation, 1, 3, "dilation")}
+    controls = {}
+    for name, (value, lo, hi, label) in ranges.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer; got {value!r}")
+        controls[name] = widgets.IntSlider(value=value, min=lo, max=hi, description=label, style=style,
+                                           continuous_update=True)
+    for name, value in (("x_preset", x_preset), ("k_preset", k_preset)):
+        if value not in GRID_PRESETS:
+            raise ValueError(f"{name} must be one of {list(GRID_PRESETS)}; got {value!r}")
+    controls["x"] = widgets.Dropdown(options=list(GRID_PRESETS), value=x_preset, description="X", style=style)
+    controls["k"] = widgets.Dropdown(options=list(GRID_PRESETS), value=k_preset, description="K", style=style)
+    cells = _cell_options(in_h, in_w)
+    if cell not in cells:
+        raise ValueError(f"cell must be 'none' or an input cell such as 'X[0, 0]'; got {cell!r}")
+    controls["cell"] = widgets.Dropdown(options=cells, value=cell, description="show the writes of", style=style)
+
+    def on_size(change):
+        choice = controls["cell"]
+        keep = choice.value
+        options = _cell_options(controls["in_h"].value, controls["in_w"].value)
+        choice.options = options
+        choice.value = keep if keep in options else "none"
+
+    controls["in_h"].observe(on_size, names="value")
+    controls["in_w"].observe(on_size, names="value")
+    c = controls
+    rows = [
+        widgets.HBox([c["in_h"], c["in_w"], c["k_h"], c["k_w"]]),
+        widgets.HBox([c["stride"], c["padding"], c["output_padding"], c["dilation"]]),
+        widgets.HBox([c["x"], c["k"], c["cell"]]),
+    ]
+    return Explorer("parameter_explorer", controls, _parameter_view, rows)
+
+
+def _cell_options(h, w):
+    return ["none"] + [f"X[{i}, {j}]" for i in range(h) for j in range(w)]
+
+
+def _parameter_view(in_h, in_w, k_h, k_w, stride, padding, output_padding, dilation, x, k, cell):
+    from .ops import trans_conv
+    from .shapes import trans_conv_output_shape
+
+    X, K = GRID_PRESETS[x]((in_h, in_w)), GRID_PRESETS[k]((k_h, k_w))
+    args = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
+    Y = trans_conv(X, K, **args)  # refuses impossible combinations with the rule they break
+    full = trans_conv(X, K, stride=stride, output_padding=output_padding, dilation=dilation)
+    h_out, w_out = Y.shape
+    p = padding
+    chosen = [(i, j) for i in range(in_h) for j in range(in_w) if cell == f"X[{i}, {j}]"]
+    writes_full = [(i * stride + a * dilation, j * stride + b * dilation)
+                   for i, j in chosen for a in range(k_h) for b in range(k_w)]
+    writes = [(r - p, q - p) for r, q in writes_full if 0 <= r - p < h_out and 0 <= q - p < w_out]
+    lo, hi = min(0.0, float(full.min())), max(1.0, float(full.max()))
+    panels = [plots.grid_html(X, "input X", "input", highlight=chosen), plots.grid_html(K, "kernel K", "kernel")]
+    if p:
+        cropped = [(r, q) for r in range(full.shape[0]) for q in range(full.shape[1])
+                   if not (p <= r < p + h_out and p <= q < p + w_out)]
+        panels.append(plots.grid_html(full, f"before cropping: padding={p} removes the faded border",
+                                      "output", lo, hi, writes_full, cropped, cell_px=min(40, 560 // full.shape[1])))
+    panels.append(plots.grid_html(Y, f"output Y: {h_out}x{w_out}", "output", lo, hi, writes))
+    caption = ""
+    if chosen:
+        (i, j), n_taps = chosen[0], k_h * k_w
+        caption = (f"{cell} = {plots.fmt(X[i, j])} stamps {n_taps} kernel taps; {len(writes)} land in Y (framed)"
+                   + (f", {n_taps - len(writes)} in the cropped border." if len(writes) < n_taps else "."))
+    lines = []
+    for axis, i_, k_ in (("H", in_h, k_h), ("W", in_w, k_w)):
+        o = trans_conv_output_shape(i_, k_, **args)[0]
+        lines.append(f"{axis}_out = (i-1)*s - 2*p + d*(k-1) + output_padding + 1 = ({i_}-1)*{stride} - 2*{p} "
+                     f"+ {dilation}*({k_}-1) + {output_padding} + 1 = {o}")
+    lines.append(f"nn.ConvTranspose2d(1, 1, kernel_size=({k_h}, {k_w}), stride={stride}, padding={p}, "
+                 f"output_padding={output_padding}, dilation={dilation}, bias=False)")
+    agree = torch.allclose(Y, torch.nn.functional.conv_transpose2d(X[None, None], K[None, None], **args)[0, 0])
+    lines.append(f"helpers.trans_conv(X, K, ...) equals F.conv_transpose2d(X, K, ...): {agree}")
+    return plots.panels_html(panels, caption, plots.text_html(lines))
+
+
+def ambiguity_explorer(kernel_size=3, stride=2, padding=1, output_size=4):
+    """Which convolution input lengths land on one output length, and the output_padding that recovers each.
+
+    For each length n with conv(n) = output_size, a strip of n cells shows which cells the
+    convolution reads (the others, at the end, are never read). Introduced in 02-padding-stride-and-channels.ipynb.
+    """
+    style = {"description_width": "initial"}
+    ranges = {"kernel_size": (kernel_size, 1, 5, "kernel"), "stride": (stride, 1, 4, "stride"),
+              "padding": (padding, 0, 3, "padding"), "output_size": (output_size, 1, 6, "conv output length")}
+    controls = {}
+    for name, (value, lo, hi, label) in ranges.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer; got {value!r}")
+        controls[name] = widgets.IntSlider(value=value, min=lo, max=hi, description=label, style=style)
+    rows = [widgets.HBox(list(controls.values())[:2]), widgets.HBox(list(controls.values())[2:])]
+    return Explorer("ambiguity_explorer", controls, _ambiguity_view, rows)
+
+
+def _ambiguity_view(kernel_size, stride, padding, output_size):
+    from .shapes import conv_input_sizes
+
+    k, s, p, o = kernel_size, stride, padding, output_size
+    sizes = conv_input_sizes(o, k, s, p)
+    read = {t * s + q - p for t in range(o) for q in range(k)}
+    rows = []
+    for a, n in enumerate(sizes):
+        rows.append(
+            '<div style="display:flex;align-items:center;margin:4px 0">'
+            f'<div style="width:280px;font-size:18px">n = {n}: output_padding = {a}</div>'
+            f"{plots.strip_html(n, p, read)}</div>"
+        )
+    caption = (f"Conv2d(kernel_size={k}, stride={s}, padding={p}) maps every input length in {sizes} to {o}. "
+               f"Blue cells are the input (numbered), dashed ones its zero padding; faded cells are never read by any window. "
+               f"ConvTranspose2d with the same arguments maps {o} back to {sizes[0]}; output_padding "
+               f"(or forward(y, output_size=...)) picks one of the others.")
+    return plots.panels_html(['<div data-role="strips">' + "".join(rows) + "</div>"], caption)

@@ -26,7 +26,7 @@ def error_shown(explorer):
 
 
 def test_explorers_exist():
-    assert "loop_explorer" in EXPLORERS
+    assert {"loop_explorer", "parameter_explorer", "ambiguity_explorer"} <= set(EXPLORERS)
 
 
 @pytest.mark.parametrize("name", EXPLORERS)
@@ -42,17 +42,17 @@ def test_explorer_builds_with_no_arguments(name):
 def test_every_control_changes_the_view_across_its_range(name):
     e = getattr(hw, name)()
     for key, control in e.controls.items():
-        if hasattr(control, "options"):
-            values = list(control.options)
-        else:
-            values = list(range(control.min, control.max + 1))
+        values = list(control.options) if hasattr(control, "options") else list(range(control.min, control.max + 1))
         assert len(values) > 1, key
-        seen = set()
+        start, seen = control.value, set()
         for v in values:
-            control.value = v
-            assert not error_shown(e), (key, v)
+            control.value = v  # an exception here would escape the observer and fail the test
+            if error_shown(e):
+                assert " must " in e.view.value, (key, v)  # a rule, in words
             seen.add(e.view.value)
         assert len(seen) > 1, f"moving {key} never changed the view"
+        control.value = start
+        assert not error_shown(e), f"{name} did not recover when {key} moved back"
 
 
 def test_loop_explorer_partial_output_is_the_sum_of_the_first_stamps():
@@ -119,3 +119,70 @@ def test_an_impossible_combination_is_shown_in_words_not_raised():
     assert error_shown(e) and "n must be at most 1" in e.view.value
     e.controls["n"].value = 1
     assert not error_shown(e) and e.view.value == "<table></table>"
+
+
+def test_parameter_explorer_over_random_combinations():
+    """Grid equals F.conv_transpose2d, or the view names the rule that torch would also refuse."""
+    import random
+
+    import torch.nn.functional as F
+
+    e = hw.parameter_explorer()
+    c = e.controls
+    r = random.Random(0)
+    shown = refused = 0
+    for _ in range(800):
+        for key in ["in_h", "in_w", "k_h", "k_w", "stride", "padding", "output_padding", "dilation"]:
+            c[key].value = r.randint(c[key].min, c[key].max)
+        c["x"].value, c["k"].value = r.choice(list(hw.GRID_PRESETS)), r.choice(list(hw.GRID_PRESETS))
+        c["cell"].value = r.choice(c["cell"].options)
+        X = hw.GRID_PRESETS[c["x"].value]((c["in_h"].value, c["in_w"].value))
+        K = hw.GRID_PRESETS[c["k"].value]((c["k_h"].value, c["k_w"].value))
+        args = {k: c[k].value for k in ["stride", "padding", "output_padding", "dilation"]}
+        try:
+            expected = F.conv_transpose2d(X[None, None], K[None, None], **args)[0, 0]
+            valid = expected.numel() > 0
+        except RuntimeError:
+            valid = False
+        if valid:
+            assert not error_shown(e), e.view.value
+            torch.testing.assert_close(grid(e, "output"), expected)
+            assert f"output Y: {expected.shape[0]}x{expected.shape[1]}" in e.view.value
+            shown += 1
+        else:
+            assert error_shown(e) and ("output_padding must be smaller" in e.view.value or "crops the whole" in e.view.value)
+            refused += 1
+    assert shown > 250 and refused > 25
+
+
+def test_parameter_explorer_shows_the_writes_of_the_chosen_cell():
+    e = hw.parameter_explorer(in_h=2, in_w=2, k_h=2, k_w=2, stride=2, padding=0, output_padding=0, cell="X[1, 0]")
+    out = re.findall(r'<table data-role="output".*?</table>', e.view.value)[-1]
+    rows = re.findall(r"<tr>(.*?)</tr>", out)
+    marked = {(i, j) for i, row in enumerate(rows) for j, td in enumerate(re.findall(r"<td[^>]*>", row)) if "box-shadow" in td}
+    assert marked == {(2, 0), (2, 1), (3, 0), (3, 1)}
+    assert "H_out = (i-1)*s - 2*p + d*(k-1) + output_padding + 1 = (2-1)*2 - 2*0 + 1*(2-1) + 0 + 1 = 4" in e.view.value
+    assert "nn.ConvTranspose2d(1, 1, kernel_size=(2, 2), stride=2, padding=0, output_padding=0, dilation=1" in e.view.value
+
+
+def test_parameter_explorer_cell_choice_follows_the_input_size():
+    e = hw.parameter_explorer(cell="X[2, 2]")
+    e.controls["in_h"].value = 2
+    assert e.controls["cell"].value == "none" and "X[2, 2]" not in e.controls["cell"].options
+    assert len(e.controls["cell"].options) == 1 + 2 * 3 and not error_shown(e)
+
+
+def test_ambiguity_explorer_lists_every_input_length():
+    from helpers import conv_output_shape
+
+    e = hw.ambiguity_explorer()
+    c = e.controls
+    for k, s, p, o in product(range(1, 6), range(1, 5), range(0, 4), range(1, 7)):
+        c["kernel_size"].value, c["stride"].value, c["padding"].value, c["output_size"].value = k, s, p, o
+        lengths = [int(n) for n in re.findall(r"n = (\d+): output_padding", e.view.value)]
+        if error_shown(e):
+            assert "crops the whole output" in e.view.value and (o - 1) * s - 2 * p + k < 1
+            continue
+        assert len(lengths) == s and lengths == list(range(lengths[0], lengths[0] + s))
+        assert all(conv_output_shape(n, k, s, p)[0] == o for n in lengths)
+        assert (o - 1) * s - 2 * p + k == lengths[0]
