@@ -22,10 +22,14 @@ class Check:
 
 
 def _run(fn, cases, expected):
-    """Call fn(*args) for each case and compare with expected(*args); the first difference is reported."""
+    """Call fn(*args) for each case and compare with the answer; the first difference is reported.
+
+    `expected` is a function of the same arguments, or a list of answers in the order of `cases`.
+    """
     name = getattr(fn, "__name__", "your function")
-    for args in cases:
-        want = expected(*args)
+    answers = expected if isinstance(expected, list) else [expected(*args) for args in cases]
+    for args, want in zip(cases, answers):
+        args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)  # fn may modify its inputs
         try:
             got = fn(*args)
         except NotImplementedError:
@@ -85,3 +89,42 @@ def check_trans_conv_channels(fn):
     ]
     expected = lambda X, K: F.conv_transpose2d(X[None], K)[0]
     return _run(fn, cases, expected)
+
+
+def _transposed_size(i, k, s, p, op, d):
+    """One axis of a transposed convolution's output, as torch computes it."""
+    return F.conv_transpose1d(torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=s, padding=p,
+                              output_padding=op, dilation=d).shape[-1]
+
+
+def check_output_shape(fn):
+    """fn(i, k, s, p, op, d): one axis of a transposed convolution's output size, every parameter."""
+    cases = [
+        (i, k, s, p, op, d)
+        for i in (1, 2, 5) for k in (1, 2, 3) for s in (1, 2, 3) for p in (0, 1) for d in (1, 2)
+        for op in range(max(s, d)) if (i - 1) * s - 2 * p + d * (k - 1) + op + 1 >= 1
+    ]
+    return _run(fn, cases, _transposed_size)
+
+
+def check_recovering_output_padding(fn):
+    """fn(n, k, s, p): the output_padding that makes the transposed convolution return length n."""
+    cases = [(n, k, s, p) for n in range(3, 12) for k in (1, 2, 3, 4) for s in (1, 2, 3) for p in (0, 1)
+             if n + 2 * p >= k]
+
+    def expected(n, k, s, p):
+        o = F.conv1d(torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=s, padding=p).shape[-1]
+        return n - _transposed_size(o, k, s, p, 0, 1)
+
+    return _run(fn, cases, expected)
+
+
+def check_crop(fn):
+    """fn(Y_full, p): crop the uncropped 2-D output of a transposed convolution to padding=p."""
+    gen = torch.Generator().manual_seed(2)
+    cases, answers = [], []
+    for h, w, kh, kw, p in [(2, 2, 2, 2, 0), (3, 3, 3, 3, 1), (2, 4, 3, 2, 1), (4, 4, 3, 3, 2), (3, 2, 2, 3, 0)]:
+        X, K = _ints((1, 1, h, w), gen), _ints((1, 1, kh, kw), gen)
+        cases.append((F.conv_transpose2d(X, K)[0, 0], p))
+        answers.append(F.conv_transpose2d(X, K, padding=p)[0, 0])
+    return _run(fn, cases, answers)

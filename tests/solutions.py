@@ -24,3 +24,17 @@ def trans_conv_channels(X, K):
             for j in range(X.shape[2]):
                 Y[:, i:i + h, j:j + w] += X[c, i, j] * K[c]
     return Y
+
+
+# 02-padding-stride-and-channels.ipynb
+def output_shape(i, k, s, p, op, d):
+    return (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+
+
+def recovering_output_padding(n, k, s, p):
+    o = (n + 2 * p - k) // s + 1
+    return n - ((o - 1) * s - 2 * p + k)
+
+
+def crop(Y_full, p):
+    return Y_full[p:Y_full.shape[0] - p, p:Y_full.shape[1] - p]

@@ -27,6 +27,18 @@ CHECKERS = {
         (lambda X, K: solutions.trans_conv_channels(X, K).tolist(), "expected a tensor"),
         (lambda X, K: solutions.trans_conv_channels(X, K.flip(0)), "values differ"),
     ]),
+    "check_output_shape": (solutions.output_shape, [
+        (lambda i, k, s, p, op, d: (i - 1) * s - 2 * p + d * (k - 1) + 1, "expected"),  # forgets output_padding
+        (lambda i, k, s, p, op, d: (i - 1) * s - p + d * (k - 1) + op + 1, "returned"),  # crops one side only
+    ]),
+    "check_recovering_output_padding": (solutions.recovering_output_padding, [
+        (lambda n, k, s, p: 0, "returned 0, expected 2"),
+        (lambda n, k, s, p: (n + 2 * p - k) % s + 1, "returned"),
+    ]),
+    "check_crop": (solutions.crop, [
+        (lambda Y, p: Y[p:-p, p:-p], "returned shape (0, 0)"),  # the p = 0 trap
+        (lambda Y, p: Y[:Y.shape[0] - 2 * p, :Y.shape[1] - 2 * p], "values differ"),
+    ]),
 }
 
 

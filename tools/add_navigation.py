@@ -5,6 +5,7 @@ and the reading path in 00-index.ipynb. Re-runnable: it finds its cells by their
     python tools/add_navigation.py          rewrite the notebooks that are out of date
     python tools/add_navigation.py --check  exit 1 if any notebook is out of date (writes nothing)
 """
+import copy
 import sys
 from pathlib import Path
 
@@ -46,7 +47,8 @@ def contents(paths):
 
 
 def updated(nb, path, paths, k):
-    """The notebook with its generated cells rewritten (or added where missing)."""
+    """A copy of the notebook with its generated cells rewritten (or added where missing)."""
+    nb = copy.deepcopy(nb)
     nav = nav_line(paths, k)
     cells = [c for c in nb.cells if not c.source.startswith(NAV)]
     cells.insert(1, nbformat.v4.new_markdown_cell(nav))
