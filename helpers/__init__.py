@@ -1,6 +1,11 @@
 """Helpers for the transposed-convolution notebooks: ops (tensor code), shapes (size arithmetic),
-plots (figures), widgets (explorers) and exercises (checkers). Importing the package runs nothing."""
+matrix (convolution as a matrix), plots (figures), widgets (explorers) and exercises (checkers).
+Importing the package runs nothing."""
+from .matrix import kernel2matrix, recovering_output_padding
 from .ops import corr2d, trans_conv, trans_conv_stamps
-from .shapes import conv_output_shape, trans_conv_output_shape
+from .shapes import conv_input_sizes, conv_output_shape, trans_conv_output_shape
 
-__all__ = ["corr2d", "trans_conv", "trans_conv_stamps", "conv_output_shape", "trans_conv_output_shape"]
+__all__ = [
+    "corr2d", "trans_conv", "trans_conv_stamps", "kernel2matrix", "recovering_output_padding",
+    "conv_output_shape", "trans_conv_output_shape", "conv_input_sizes",
+]
