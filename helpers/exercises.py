@@ -128,3 +128,44 @@ def check_crop(fn):
         cases.append((F.conv_transpose2d(X, K)[0, 0], p))
         answers.append(F.conv_transpose2d(X, K, padding=p)[0, 0])
     return _run(fn, cases, answers)
+
+
+def check_kernel2matrix_1d(fn):
+    """fn(k, n): the (n-len(k)+1, n) matrix of the 1-D convolution of a length-n input with kernel k."""
+    gen = torch.Generator().manual_seed(3)
+    cases = [(_ints((m,), gen), n) for m, n in [(1, 3), (2, 3), (2, 5), (3, 4), (3, 7), (4, 4)]]
+
+    def expected(k, n):
+        # column j of W is the convolution of the j-th unit vector
+        return F.conv1d(torch.eye(n)[:, None, :], k[None, None])[:, 0, :].T
+
+    return _run(fn, cases, expected)
+
+
+def check_trans_conv_via_matrix(fn):
+    """fn(Y, K, input_shape, stride, padding): the transposed convolution computed as W^T vec(Y)."""
+    gen = torch.Generator().manual_seed(4)
+    cases = []
+    for (h, w), (kh, kw), s, p in [((3, 3), (2, 2), 1, 0), ((4, 5), (3, 2), 2, 1), ((5, 4), (3, 3), 2, 0),
+                                   ((6, 6), (4, 4), 2, 1), ((4, 4), (1, 2), 3, 0)]:
+        K = _ints((kh, kw), gen)
+        o = F.conv2d(torch.zeros(1, 1, h, w), K[None, None], stride=s, padding=p).shape[-2:]
+        cases.append((_ints(tuple(o), gen), K, (h, w), s, p))
+
+    def expected(Y, K, input_shape, s, p):
+        base = F.conv_transpose2d(Y[None, None], K[None, None], stride=s, padding=p).shape[-2:]
+        op = tuple(i - b for i, b in zip(input_shape, base))
+        return F.conv_transpose2d(Y[None, None], K[None, None], stride=s, padding=p, output_padding=op)[0, 0]
+
+    return _run(fn, cases, expected)
+
+
+def check_equivalent_conv(fn):
+    """fn(X, K, stride, padding, dilation): F.conv_transpose2d computed with F.conv2d (zeros, pad, flip)."""
+    gen = torch.Generator().manual_seed(5)
+    cases = [(_ints((h, w), gen), _ints((k, k), gen), s, p, d)
+             for h, w, k, s, p, d in [(2, 2, 2, 1, 0, 1), (2, 3, 3, 2, 1, 1), (3, 2, 2, 2, 0, 2),
+                                      (3, 3, 3, 3, 2, 2), (2, 2, 3, 1, 0, 3)]]
+    expected = lambda X, K, s, p, d: F.conv_transpose2d(X[None, None], K[None, None], stride=s, padding=p,
+                                                        dilation=d)[0, 0]
+    return _run(fn, cases, expected)

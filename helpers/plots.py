@@ -83,6 +83,13 @@ def plot_stamps(X, K, stride=1, axes=None):
     return axes
 
 
+@lru_cache(maxsize=16)
+def _cell_styles(cell_px):
+    """The style of a cell for each of the 256 shades: background from the palette, text black or white."""
+    return [f"width:{cell_px}px;height:{cell_px}px;padding:0;background:{c};color:{'#000' if k > 153 else '#fff'};"
+            for k, c in enumerate(_palette())]
+
+
 @lru_cache(maxsize=1)
 def _palette():
     import matplotlib
@@ -91,30 +98,35 @@ def _palette():
     return [matplotlib.colors.to_hex(cmap(k / 255)) for k in range(256)]
 
 
-def grid_html(A, title, role="output", vmin=None, vmax=None, highlight=(), dim=(), cell_px=None):
+def grid_html(A, title, role="output", vmin=None, vmax=None, highlight=(), dim=(), cell_px=None, numbers=None):
     """A 2-D tensor as an HTML table: coloured cells with their numbers, sized for a projector.
 
     `highlight` cells get a thick frame, `dim` cells are faded (cropped away, say). Cells are 46 px
-    unless the grid is wide, then smaller (never under 24 px). The table carries data-role=`role`
-    so tests can read the numbers back. Introduced in 01-transposed-convolution-loop.ipynb.
+    unless the grid is wide, then smaller (never under 24 px). Numbers are written in the cells
+    unless `numbers` is False (default: when cells are at least 20 px). The table carries
+    data-role=`role` so tests can read the numbers back. Introduced in 01-transposed-convolution-loop.ipynb.
     """
     A, lo, hi = _range(A, vmin, vmax)
     if cell_px is None:
         cell_px = max(24, min(46, 560 // max(A.shape[1], 1)))
     font = max(11, round(cell_px * 0.4))
-    palette, marked, faded = _palette(), set(highlight), set(dim)
-    edge = ROLE_COLORS["highlight"]
+    numbers = cell_px >= 20 if numbers is None else numbers
+    shades = ((A - lo) / (hi - lo)).clamp(0, 1).mul(255).round().to(torch.int64).tolist()
+    if not numbers:
+        texts = [[""] * A.shape[1] for _ in range(A.shape[0])]
+    elif bool(((A - A.round()).abs() < 1e-6).all()):
+        texts = A.round().to(torch.int64).tolist()
+    else:
+        texts = [[fmt(v) for v in row] for row in A.tolist()]
+    prefix = _cell_styles(cell_px)
+    marked, faded = set(highlight), set(dim)
+    frame = f"box-shadow:inset 0 0 0 {4 if cell_px >= 20 else 2}px {ROLE_COLORS['highlight']};"
     rows = []
-    for i, row in enumerate(A.tolist()):
+    for i, (shade_row, text_row) in enumerate(zip(shades, texts)):
         cells = []
-        for j, v in enumerate(row):
-            t = min(max((v - lo) / (hi - lo), 0.0), 1.0)
-            extra = f"box-shadow:inset 0 0 0 4px {edge};" if (i, j) in marked else ""
-            extra += "opacity:0.3;" if (i, j) in faded else ""
-            cells.append(
-                f'<td style="width:{cell_px}px;height:{cell_px}px;padding:0;background:{palette[round(t * 255)]};'
-                f'color:{"#000" if t > 0.6 else "#fff"};{extra}">{fmt(v)}</td>'
-            )
+        for j, (shade, text) in enumerate(zip(shade_row, text_row)):
+            extra = (frame if (i, j) in marked else "") + ("opacity:0.3;" if (i, j) in faded else "")
+            cells.append(f'<td style="{prefix[shade]}{extra}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     color = ROLE_COLORS[role]
     return (

@@ -291,3 +291,139 @@ def _ambiguity_view(kernel_size, stride, padding, output_size):
                f"ConvTranspose2d with the same arguments maps {o} back to {sizes[0]}; output_padding "
                f"(or forward(y, output_size=...)) picks one of the others.")
     return plots.panels_html(['<div data-role="strips">' + "".join(rows) + "</div>"], caption)
+
+
+def matrix_explorer(size=3, kernel_size=2, stride=1, padding=0, select="conv output (0, 0)"):
+    """The convolution matrix W beside the input and output grids; select a row or a column of W.
+
+    A row of W is one output cell of the convolution (the input cells it reads); a column is one input
+    cell (the output cells it feeds), which in the transposed convolution W^T y gathers from exactly
+    those cells. Introduced in 03-the-matrix-view.ipynb.
+    """
+    style = {"description_width": "initial"}
+    ranges = {"size": (size, 2, 5, "input size"), "kernel_size": (kernel_size, 1, 3, "kernel size"),
+              "stride": (stride, 1, 3, "stride"), "padding": (padding, 0, 2, "padding")}
+    controls = {}
+    for name, (value, lo, hi, label) in ranges.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer; got {value!r}")
+        controls[name] = widgets.IntSlider(value=value, min=lo, max=hi, description=label, style=style)
+    options = _matrix_options(size, kernel_size, stride, padding)
+    if select not in options:
+        raise ValueError(f"select must be 'none', 'conv output (r, c)' or 'conv input (i, j)' for this size; got {select!r}")
+    controls["select"] = widgets.Dropdown(options=options, value=select, description="select", style=style)
+
+    def on_shape(change):
+        choice, keep = controls["select"], controls["select"].value
+        new = _matrix_options(*(controls[n].value for n in ("size", "kernel_size", "stride", "padding")))
+        choice.options = new
+        choice.value = keep if keep in new else "none"
+
+    for name in ranges:
+        controls[name].observe(on_shape, names="value")
+    rows = [widgets.HBox([controls["size"], controls["kernel_size"]]),
+            widgets.HBox([controls["stride"], controls["padding"], controls["select"]])]
+    return Explorer("matrix_explorer", controls, _matrix_view, rows)
+
+
+def _matrix_options(size, kernel_size, stride, padding):
+    from .shapes import conv_output_shape
+
+    try:
+        h_out, w_out = conv_output_shape(size, kernel_size, stride, padding)
+    except ValueError:
+        h_out = w_out = 0
+    return (["none"] + [f"conv output ({r}, {c})" for r in range(h_out) for c in range(w_out)]
+            + [f"conv input ({i}, {j})" for i in range(size) for j in range(size)])
+
+
+def _matrix_view(size, kernel_size, stride, padding, select):
+    from .matrix import kernel2matrix
+
+    n, k = size, kernel_size
+    K = _counting((k, k))
+    W = kernel2matrix(K, (n, n), stride, padding)  # refuses an input smaller than the kernel, in words
+    X = _counting((n, n))
+    h_out = round((W.shape[0]) ** 0.5)
+    Y = (W @ X.reshape(-1)).reshape(h_out, h_out)
+    x_mark, y_mark, w_dim, caption = [], [], [], "Choose a row (conv output) or a column (conv input) of W."
+    if select.startswith("conv output"):
+        r, c = (int(v) for v in select[select.index("(") + 1:-1].split(","))
+        q = r * h_out + c
+        x_mark = [divmod(int(col), n) for col in torch.nonzero(W[q]).flatten()]
+        y_mark = [(r, c)]
+        w_dim = [(a, b) for a in range(W.shape[0]) for b in range(W.shape[1]) if a != q]
+        caption = (f"Row {q} of W is conv output ({r}, {c}): it reads the {len(x_mark)} framed input cells (W x gathers). "
+                   f"Read as column {q} of W\u1d40, it is the stamp that y[{r}, {c}] adds in the transposed convolution.")
+    elif select.startswith("conv input"):
+        i, j = (int(v) for v in select[select.index("(") + 1:-1].split(","))
+        q = i * n + j
+        y_mark = [divmod(int(row), h_out) for row in torch.nonzero(W[:, q]).flatten()]
+        x_mark = [(i, j)]
+        w_dim = [(a, b) for a in range(W.shape[0]) for b in range(W.shape[1]) if b != q]
+        caption = (f"Column {q} of W is conv input ({i}, {j}): it feeds the {len(y_mark)} framed output cells. "
+                   f"In the transposed convolution W\u1d40 y, output cell ({i}, {j}) gathers from exactly those cells of y.")
+    w_px = max(8, min(30, 520 // max(W.shape)))
+    panels = [
+        plots.grid_html(X, f"input x: {n}x{n}", "input", highlight=x_mark, cell_px=40),
+        plots.grid_html(K, f"kernel K: {k}x{k}", "kernel", cell_px=40),
+        plots.grid_html(W, f"W: {W.shape[0]}x{W.shape[1]}", "kernel", 0, float(K.max()), dim=w_dim, cell_px=w_px),
+        plots.grid_html(Y, f"output y = W x: {h_out}x{h_out}", "output", highlight=y_mark, cell_px=40),
+    ]
+    lines = [f"W = helpers.kernel2matrix(K, ({n}, {n}), stride={stride}, padding={padding})",
+             f"W @ x equals F.conv2d(x, K, stride={stride}, padding={padding}): "
+             f"{torch.equal(Y, torch.nn.functional.conv2d(X[None, None], K[None, None], stride=stride, padding=padding)[0, 0])}"]
+    return plots.panels_html(panels, caption, plots.text_html(lines))
+
+
+EQUIV_X = [[1.0, 2.0], [3.0, 4.0]]
+EQUIV_K = [[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [2.0, 0.0, 1.0]]
+
+
+def equivalent_conv_explorer(stride=2, padding=0, flip=True):
+    """The direct convolution that equals a transposed convolution: insert zeros, pad, flip, convolve.
+
+    Untick `flip` to see it fail without the 180-degree rotation of the kernel.
+    Introduced in 03-the-matrix-view.ipynb.
+    """
+    style = {"description_width": "initial"}
+    for name, value, lo, hi in (("stride", stride, 1, 3), ("padding", padding, 0, 2)):
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer; got {value!r}")
+    if not isinstance(flip, bool):
+        raise TypeError(f"flip must be True or False; got {flip!r}")
+    controls = {
+        "stride": widgets.IntSlider(value=stride, min=1, max=3, description="stride", style=style),
+        "padding": widgets.IntSlider(value=padding, min=0, max=2, description="padding", style=style),
+        "flip": widgets.Checkbox(value=flip, description="flip the kernel by 180 degrees", style=style),
+    }
+    return Explorer("equivalent_conv_explorer", controls, _equivalent_view)
+
+
+def _equivalent_view(stride, padding, flip):
+    from .ops import corr2d, trans_conv
+
+    X, K = torch.tensor(EQUIV_X), torch.tensor(EQUIV_K)
+    s, p, k = stride, padding, K.shape[0]
+    expected = trans_conv(X, K, stride=s, padding=p)  # refuses padding that crops everything, in words
+    Xz = torch.zeros(((X.shape[0] - 1) * s + 1,) * 2)
+    Xz[::s, ::s] = X
+    q = k - 1 - p
+    Xp = torch.nn.functional.pad(Xz, [q] * 4)
+    used = K.flip(0, 1) if flip else K
+    Y = corr2d(Xp, used)
+    originals = [(q + i * s, q + j * s) for i in range(X.shape[0]) for j in range(X.shape[1])]
+    lo = min(0.0, float(Y.min()), float(expected.min()))
+    hi = max(float(Y.max()), float(expected.max()))
+    panels = [
+        plots.grid_html(X, "input X", "input", cell_px=40),
+        plots.grid_html(Xp, f"{s - 1} zeros between, {q} around", "input", highlight=originals, cell_px=36),
+        plots.grid_html(used, "kernel, flipped" if flip else "kernel, not flipped", "kernel", cell_px=40),
+        plots.grid_html(Y, "direct convolution", "output", lo, hi, cell_px=36),
+        plots.grid_html(expected, "F.conv_transpose2d", "output", lo, hi, cell_px=36),
+    ]
+    same = torch.equal(Y, expected)
+    caption = (f"Insert {s - 1} zero(s) between input elements, pad by k-1-p = {k}-1-{p} = {q}, "
+               f"{'flip the kernel, ' if flip else 'do not flip the kernel, '}and convolve with stride 1: "
+               f"equal to the transposed convolution: {same}.")
+    return plots.panels_html(panels, caption)

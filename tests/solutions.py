@@ -38,3 +38,30 @@ def recovering_output_padding(n, k, s, p):
 
 def crop(Y_full, p):
     return Y_full[p:Y_full.shape[0] - p, p:Y_full.shape[1] - p]
+
+
+# 03-the-matrix-view.ipynb
+def kernel2matrix_1d(k, n):
+    m = k.shape[0]
+    W = torch.zeros((n - m + 1, n))
+    for r in range(n - m + 1):
+        W[r, r:r + m] = k
+    return W
+
+
+def trans_conv_via_matrix(Y, K, input_shape, stride, padding):
+    from helpers import kernel2matrix
+
+    W = kernel2matrix(K, input_shape, stride, padding)
+    return (W.T @ Y.reshape(-1)).reshape(input_shape)
+
+
+def equivalent_conv(X, K, stride, padding, dilation):
+    import torch.nn.functional as F
+
+    k = K.shape[0]
+    Xz = torch.zeros(((X.shape[0] - 1) * stride + 1, (X.shape[1] - 1) * stride + 1))
+    Xz[::stride, ::stride] = X
+    q = dilation * (k - 1) - padding
+    Xp = F.pad(Xz, [q] * 4)
+    return F.conv2d(Xp[None, None], K.flip(0, 1)[None, None], dilation=dilation)[0, 0]

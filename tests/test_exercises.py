@@ -39,6 +39,18 @@ CHECKERS = {
         (lambda Y, p: Y[p:-p, p:-p], "returned shape (0, 0)"),  # the p = 0 trap
         (lambda Y, p: Y[:Y.shape[0] - 2 * p, :Y.shape[1] - 2 * p], "values differ"),
     ]),
+    "check_kernel2matrix_1d": (solutions.kernel2matrix_1d, [
+        (lambda k, n: solutions.kernel2matrix_1d(k, n).T, "returned shape"),
+        (lambda k, n: solutions.kernel2matrix_1d(k.flip(0), n), "values differ"),
+    ]),
+    "check_trans_conv_via_matrix": (solutions.trans_conv_via_matrix, [
+        (lambda Y, K, shape, s, p: solutions.trans_conv_via_matrix(Y, K.flip(0, 1), shape, s, p), "values differ"),
+        (lambda Y, K, shape, s, p: solutions.trans_conv_via_matrix(Y, K, shape, 1, p), "raised"),
+    ]),
+    "check_equivalent_conv": (solutions.equivalent_conv, [
+        (lambda X, K, s, p, d: solutions.equivalent_conv(X, K.flip(0, 1), s, p, d), "values differ"),
+        (lambda X, K, s, p, d: solutions.equivalent_conv(X, K, s, p, 1), "returned shape"),
+    ]),
 }
 
 

@@ -26,7 +26,8 @@ def error_shown(explorer):
 
 
 def test_explorers_exist():
-    assert {"loop_explorer", "parameter_explorer", "ambiguity_explorer"} <= set(EXPLORERS)
+    assert {"loop_explorer", "parameter_explorer", "ambiguity_explorer", "matrix_explorer",
+            "equivalent_conv_explorer"} <= set(EXPLORERS)
 
 
 @pytest.mark.parametrize("name", EXPLORERS)
@@ -42,7 +43,12 @@ def test_explorer_builds_with_no_arguments(name):
 def test_every_control_changes_the_view_across_its_range(name):
     e = getattr(hw, name)()
     for key, control in e.controls.items():
-        values = list(control.options) if hasattr(control, "options") else list(range(control.min, control.max + 1))
+        if hasattr(control, "options"):
+            values = list(control.options)
+        elif isinstance(control.value, bool):
+            values = [not control.value, control.value]
+        else:
+            values = list(range(control.min, control.max + 1))
         assert len(values) > 1, key
         start, seen = control.value, set()
         for v in values:
@@ -186,3 +192,55 @@ def test_ambiguity_explorer_lists_every_input_length():
         assert len(lengths) == s and lengths == list(range(lengths[0], lengths[0] + s))
         assert all(conv_output_shape(n, k, s, p)[0] == o for n in lengths)
         assert (o - 1) * s - 2 * p + k == lengths[0]
+
+
+def marked_cells(explorer, role):
+    table = re.findall(rf'<table data-role="{role}".*?</table>', explorer.view.value)[-1]
+    rows = re.findall(r"<tr>(.*?)</tr>", table)
+    return {(i, j) for i, row in enumerate(rows) for j, td in enumerate(re.findall(r"<td[^>]*>", row)) if "box-shadow" in td}
+
+
+def test_matrix_explorer_rows_and_columns_match_the_convolution():
+    import torch.nn.functional as F
+
+    from helpers import kernel2matrix
+
+    e = hw.matrix_explorer()
+    c = e.controls
+    checked = 0
+    for n, k, s, p in product(range(2, 6), range(1, 4), range(1, 4), range(0, 3)):
+        c["size"].value, c["kernel_size"].value, c["stride"].value, c["padding"].value = n, k, s, p
+        if n + 2 * p < k:
+            assert error_shown(e) and "input_shape is smaller than the dilated kernel" in e.view.value
+            continue
+        assert not error_shown(e)
+        X, K = torch.arange(1.0, n * n + 1).reshape(n, n), torch.arange(1.0, k * k + 1).reshape(k, k)
+        torch.testing.assert_close(grid(e, "output"), F.conv2d(X[None, None], K[None, None], stride=s, padding=p)[0, 0])
+        W = kernel2matrix(K, (n, n), s, p)
+        h_out = grid(e, "output").shape[1]
+        for option in c["select"].options[1:]:
+            c["select"].value = option
+            r, col = (int(v) for v in option[option.index("(") + 1:-1].split(","))
+            if option.startswith("conv output"):
+                reads = {divmod(int(q), n) for q in torch.nonzero(W[r * h_out + col]).flatten()}
+                assert marked_cells(e, "input") == reads and marked_cells(e, "output") == {(r, col)}
+            else:
+                feeds = {divmod(int(q), h_out) for q in torch.nonzero(W[:, r * n + col]).flatten()}
+                assert marked_cells(e, "output") == feeds and marked_cells(e, "input") == {(r, col)}
+            checked += 1
+    assert checked > 1000
+
+
+def test_equivalent_conv_explorer_fails_without_the_flip():
+    e = hw.equivalent_conv_explorer()
+    c = e.controls
+    for s, p in product(range(1, 4), range(0, 3)):
+        c["stride"].value, c["padding"].value = s, p
+        for flip in (True, False):
+            c["flip"].value = flip
+            if s - 2 * p + 3 < 1:
+                assert error_shown(e) and "crops the whole output" in e.view.value
+                continue
+            assert f"equal to the transposed convolution: {flip}." in e.view.value
+            if flip:
+                torch.testing.assert_close(grid(e, "output"), trans_conv(hw.EQUIV_X, hw.EQUIV_K, stride=s, padding=p))
