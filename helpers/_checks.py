@@ -61,6 +61,16 @@ def nonempty(t, name):
         raise ValueError(f"{name} must not be empty; got shape {tuple(t.shape)}")
 
 
+def grids(X, K):
+    """X (H, W) and K (kH, kW) as non-empty 2-D floating-point tensors."""
+    X, K = tensor(X, "X"), tensor(K, "K")
+    for t, name, shape in ((X, "X", "(H, W)"), (K, "K", "(kH, kW)")):
+        if t.ndim != 2:
+            raise ValueError(f"{name} must have shape {shape}; got shape {tuple(t.shape)}")
+        nonempty(t, name)
+    return X, K
+
+
 def output_padding_rule(output_padding, stride, dilation):
     """output_padding must be smaller than the stride or the dilation, on each axis (PyTorch's rule)."""
     for axis, op, s, d in zip("hw", output_padding, stride, dilation):

@@ -13,11 +13,7 @@ def corr2d(X, K):
 
     Introduced in 01-transposed-convolution-loop.ipynb.
     """
-    X, K = _checks.tensor(X, "X"), _checks.tensor(K, "K")
-    for t, name, shape in ((X, "X", "(H, W)"), (K, "K", "(kH, kW)")):
-        if t.ndim != 2:
-            raise ValueError(f"{name} must have shape {shape}; got shape {tuple(t.shape)}")
-        _checks.nonempty(t, name)
+    X, K = _checks.grids(X, K)
     (h, w), (kh, kw) = X.shape, K.shape
     if kh > h or kw > w:
         raise ValueError(f"K must fit inside X: K has shape {(kh, kw)}, X has shape {(h, w)}")
@@ -92,11 +88,7 @@ def trans_conv_stamps(X, K, stride=1):
     the stamps sum to trans_conv(X, K, stride). X (H, W) and K (kH, kW) only.
     Introduced in 01-transposed-convolution-loop.ipynb.
     """
-    X, K = _checks.tensor(X, "X"), _checks.tensor(K, "K")
-    for t, name, shape in ((X, "X", "(H, W)"), (K, "K", "(kH, kW)")):
-        if t.ndim != 2:
-            raise ValueError(f"{name} must have shape {shape}; got shape {tuple(t.shape)}")
-        _checks.nonempty(t, name)
+    X, K = _checks.grids(X, K)
     (h, w), (kh, kw) = X.shape, K.shape
     sh, sw = _checks.pair(stride, "stride", minimum=1)
     h_out, w_out = trans_conv_output_shape((h, w), (kh, kw), (sh, sw))

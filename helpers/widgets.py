@@ -45,6 +45,20 @@ class Explorer(widgets.VBox):
             self.view.value = plots.message_html(str(err))
 
 
+STYLE = {"description_width": "initial"}
+
+
+def _sliders(ranges):
+    """IntSliders from {name: (value, min, max, label)}, refusing a starting value outside its range."""
+    controls = {}
+    for name, (value, lo, hi, label) in ranges.items():
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer; got {value!r}")
+        controls[name] = widgets.IntSlider(value=value, min=lo, max=hi, description=label, style=STYLE)
+    return controls
+
+
+
 def _seed_linspace():
     return torch.linspace(0, 24, steps=25).reshape(5, 5)
 
@@ -99,11 +113,10 @@ def loop_explorer(x_preset="seed [[0, 1], [2, 3]]", k_preset="seed [[0, 1], [2, 
         raise ValueError(f"stride must be 1, 2 or 3 in this explorer; got {stride!r}")
     model = _LoopModel()
     n = X_PRESETS[x_preset]().numel()
-    style = {"description_width": "initial"}
-    x_box = widgets.Dropdown(options=list(X_PRESETS), value=x_preset, description="X", style=style)
-    k_box = widgets.Dropdown(options=list(K_PRESETS), value=k_preset, description="K", style=style)
-    stride_box = widgets.IntSlider(value=stride, min=1, max=3, description="stride", style=style)
-    step_box = widgets.IntSlider(value=min(max(step, 0), n), min=0, max=n, description="step", style=style)
+    x_box = widgets.Dropdown(options=list(X_PRESETS), value=x_preset, description="X", style=STYLE)
+    k_box = widgets.Dropdown(options=list(K_PRESETS), value=k_preset, description="K", style=STYLE)
+    stride_box = widgets.IntSlider(value=stride, min=1, max=3, description="stride", style=STYLE)
+    step_box = widgets.IntSlider(value=min(max(step, 0), n), min=0, max=n, description="step", style=STYLE)
     play = widgets.Play(value=step_box.value, min=0, max=n, interval=900, description="Play")
     widgets.link((play, "value"), (step_box, "value"))
 
@@ -174,25 +187,19 @@ def parameter_explorer(in_h=3, in_w=3, k_h=3, k_w=3, stride=2, padding=1, output
     formula with the current numbers, the equivalent PyTorch line, and the output cells that the
     chosen input cell writes to. Introduced in 02-padding-stride-and-channels.ipynb.
     """
-    style = {"description_width": "initial"}
     ranges = {"in_h": (in_h, 1, 5, "input H"), "in_w": (in_w, 1, 5, "input W"), "k_h": (k_h, 1, 4, "kernel H"),
               "k_w": (k_w, 1, 4, "kernel W"), "stride": (stride, 1, 3, "stride"), "padding": (padding, 0, 3, "padding"),
               "output_padding": (output_padding, 0, 2, "output_padding"), "dilation": (dilation, 1, 3, "dilation")}
-    controls = {}
-    for name, (value, lo, hi, label) in ranges.items():
-        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-            raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer; got {value!r}")
-        controls[name] = widgets.IntSlider(value=value, min=lo, max=hi, description=label, style=style,
-                                           continuous_update=True)
+    controls = _sliders(ranges)
     for name, value in (("x_preset", x_preset), ("k_preset", k_preset)):
         if value not in GRID_PRESETS:
             raise ValueError(f"{name} must be one of {list(GRID_PRESETS)}; got {value!r}")
-    controls["x"] = widgets.Dropdown(options=list(GRID_PRESETS), value=x_preset, description="X", style=style)
-    controls["k"] = widgets.Dropdown(options=list(GRID_PRESETS), value=k_preset, description="K", style=style)
+    controls["x"] = widgets.Dropdown(options=list(GRID_PRESETS), value=x_preset, description="X", style=STYLE)
+    controls["k"] = widgets.Dropdown(options=list(GRID_PRESETS), value=k_preset, description="K", style=STYLE)
     cells = _cell_options(in_h, in_w)
     if cell not in cells:
         raise ValueError(f"cell must be 'none' or an input cell such as 'X[0, 0]'; got {cell!r}")
-    controls["cell"] = widgets.Dropdown(options=cells, value=cell, description="show the writes of", style=style)
+    controls["cell"] = widgets.Dropdown(options=cells, value=cell, description="show the writes of", style=STYLE)
 
     def on_size(change):
         choice = controls["cell"]
@@ -261,14 +268,9 @@ def ambiguity_explorer(kernel_size=3, stride=2, padding=1, output_size=4):
     For each length n with conv(n) = output_size, a strip of n cells shows which cells the
     convolution reads (the others, at the end, are never read). Introduced in 02-padding-stride-and-channels.ipynb.
     """
-    style = {"description_width": "initial"}
     ranges = {"kernel_size": (kernel_size, 1, 5, "kernel"), "stride": (stride, 1, 4, "stride"),
               "padding": (padding, 0, 3, "padding"), "output_size": (output_size, 1, 6, "conv output length")}
-    controls = {}
-    for name, (value, lo, hi, label) in ranges.items():
-        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-            raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer; got {value!r}")
-        controls[name] = widgets.IntSlider(value=value, min=lo, max=hi, description=label, style=style)
+    controls = _sliders(ranges)
     rows = [widgets.HBox(list(controls.values())[:2]), widgets.HBox(list(controls.values())[2:])]
     return Explorer("ambiguity_explorer", controls, _ambiguity_view, rows)
 
@@ -300,18 +302,13 @@ def matrix_explorer(size=3, kernel_size=2, stride=1, padding=0, select="conv out
     cell (the output cells it feeds), which in the transposed convolution W^T y gathers from exactly
     those cells. Introduced in 03-the-matrix-view.ipynb.
     """
-    style = {"description_width": "initial"}
     ranges = {"size": (size, 2, 5, "input size"), "kernel_size": (kernel_size, 1, 3, "kernel size"),
               "stride": (stride, 1, 3, "stride"), "padding": (padding, 0, 2, "padding")}
-    controls = {}
-    for name, (value, lo, hi, label) in ranges.items():
-        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-            raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer; got {value!r}")
-        controls[name] = widgets.IntSlider(value=value, min=lo, max=hi, description=label, style=style)
+    controls = _sliders(ranges)
     options = _matrix_options(size, kernel_size, stride, padding)
     if select not in options:
         raise ValueError(f"select must be 'none', 'conv output (r, c)' or 'conv input (i, j)' for this size; got {select!r}")
-    controls["select"] = widgets.Dropdown(options=options, value=select, description="select", style=style)
+    controls["select"] = widgets.Dropdown(options=options, value=select, description="select", style=STYLE)
 
     def on_shape(change):
         choice, keep = controls["select"], controls["select"].value
@@ -386,17 +383,10 @@ def equivalent_conv_explorer(stride=2, padding=0, flip=True):
     Untick `flip` to see it fail without the 180-degree rotation of the kernel.
     Introduced in 03-the-matrix-view.ipynb.
     """
-    style = {"description_width": "initial"}
-    for name, value, lo, hi in (("stride", stride, 1, 3), ("padding", padding, 0, 2)):
-        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-            raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer; got {value!r}")
+    controls = _sliders({"stride": (stride, 1, 3, "stride"), "padding": (padding, 0, 2, "padding")})
     if not isinstance(flip, bool):
         raise TypeError(f"flip must be True or False; got {flip!r}")
-    controls = {
-        "stride": widgets.IntSlider(value=stride, min=1, max=3, description="stride", style=style),
-        "padding": widgets.IntSlider(value=padding, min=0, max=2, description="padding", style=style),
-        "flip": widgets.Checkbox(value=flip, description="flip the kernel by 180 degrees", style=style),
-    }
+    controls["flip"] = widgets.Checkbox(value=flip, description="flip the kernel by 180 degrees", style=STYLE)
     return Explorer("equivalent_conv_explorer", controls, _equivalent_view)
 
 
