@@ -36,7 +36,10 @@ def _run(fn, cases, expected):
             return Check("not attempted", f"{name} still raises NotImplementedError")
         except Exception as err:  # a learner's bug is reported, never raised into the notebook
             return Check("incorrect", f"{name}{_describe(args)} raised {type(err).__name__}: {err}")
-        problem = _differs(got, want)
+        try:
+            problem = _differs(got, want)
+        except Exception as err:  # e.g. a complex tensor, or a tensor where a number was expected
+            problem = f"returned {type(got).__name__} that cannot be compared with the answer ({err})"
         if problem:
             return Check("incorrect", f"{name}{_describe(args)}: {problem}")
     return Check("correct", f"{name} agrees with PyTorch on all {len(cases)} cases")
@@ -55,7 +58,9 @@ def _differs(got, want):
             return f"returned shape {tuple(got.shape)}, expected {tuple(want.shape)}"
         gap = (got.double() - want.double()).abs().max().item()
         return f"values differ by up to {gap:g}" if gap > 1e-4 else ""
-    return "" if got == want else f"returned {got!r}, expected {want!r}"
+    if isinstance(got, torch.Tensor) and got.numel() != 1:
+        return f"returned a tensor of shape {tuple(got.shape)}, expected the number {want!r}"
+    return "" if bool(got == want) else f"returned {got!r}, expected {want!r}"
 
 
 def _ints(shape, gen):

@@ -88,3 +88,16 @@ def test_every_checker_is_exercised_here_and_used_by_a_notebook():
         for cell in json.loads(nb.read_text())["cells"]:
             used |= set(re.findall(r"\b(check_\w+)\(", "".join(cell["source"])))
     assert checkers <= used, f"checkers no notebook calls: {checkers - used}"
+
+
+def test_odd_answers_are_reported_not_raised():
+    def as_tensor(n, k):
+        return torch.tensor([n + k - 1, 0])
+
+    def as_complex(X, K, s):
+        return solutions.trans_conv_stride(X, K, s).to(torch.complex64)
+
+    assert "expected the number" in exercises.check_output_size(as_tensor).message
+    assert exercises.check_output_size(lambda n, k: torch.tensor(n + k - 1)).status == "correct"
+    result = exercises.check_trans_conv_stride(as_complex)
+    assert result.status == "incorrect" and "cannot be compared" in result.message
