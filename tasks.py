@@ -3,6 +3,7 @@
 
     python3 tasks.py lab          start JupyterLab on notebooks/00-index.ipynb (localhost, token on)
     python3 tasks.py test         run the whole suite: unit and widget tests, strict nbval on every notebook
+    python3 tasks.py lecture      the lecture view: the notebooks without code, sized for a projector (Voila)
     python3 tasks.py regenerate   re-execute every notebook in place from a fresh kernel (contributors)
     python3 tasks.py bench        print the explorers' update latency
 
@@ -129,6 +130,20 @@ def test(args):
     return code
 
 
+def lecture(args):
+    """Voila on localhost, token on, code and tracebacks hidden, with the projector-sized template."""
+    target = args[0] if args and not args[0].startswith("-") else "notebooks"
+    if target != "notebooks" and not target.startswith("notebooks/"):
+        target = f"notebooks/{target}"
+    rest = args[1:] if args and not args[0].startswith("-") else args
+    env = environment()
+    env["JUPYTER_PATH"] = str(ROOT / "lecture")  # where the "lecture" template lives
+    cmd = [venv_python(), "-m", "voila", target, "--Voila.ip=127.0.0.1", "--token",
+           "--VoilaConfiguration.template=lecture", "--VoilaConfiguration.show_tracebacks=False", *rest]
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env).returncode
+
+
 def regenerate(args):
     return run([venv_python(), "tools/regenerate.py", *args])
 
@@ -137,7 +152,7 @@ def bench(args):
     return run([venv_python(), "benchmarks/widget_latency.py", *args])
 
 
-COMMANDS = {"lab": lab, "test": test, "regenerate": regenerate, "bench": bench}
+COMMANDS = {"lab": lab, "test": test, "lecture": lecture, "regenerate": regenerate, "bench": bench}
 
 
 def main(argv):

@@ -39,8 +39,12 @@ class Explorer(widgets.VBox):
         return {name: c.value for name, c in self.controls.items() if hasattr(c, "value")}
 
     def _refresh(self, change=None):
+        values = self.values()
+        if values == getattr(self, "_drawn", None):
+            return  # one move can notify several observers; draw each state once
+        self._drawn = values
         try:
-            self.view.value = self._render(**self.values())
+            self.view.value = self._render(**values)
         except (ValueError, TypeError) as err:
             self.view.value = plots.message_html(str(err))
 
