@@ -2,10 +2,10 @@
 matrix (convolution as a matrix), plots (figures), widgets (explorers) and exercises (checkers).
 Importing the package runs nothing."""
 from .matrix import kernel2matrix, recovering_output_padding
-from .ops import corr2d, trans_conv, trans_conv_stamps
+from .ops import corr2d, interior, overlap_counts, trans_conv, trans_conv_stamps
 from .shapes import conv_input_sizes, conv_output_shape, trans_conv_output_shape
 
 __all__ = [
-    "corr2d", "trans_conv", "trans_conv_stamps", "kernel2matrix", "recovering_output_padding",
+    "corr2d", "trans_conv", "trans_conv_stamps", "overlap_counts", "interior", "kernel2matrix", "recovering_output_padding",
     "conv_output_shape", "trans_conv_output_shape", "conv_input_sizes",
 ]

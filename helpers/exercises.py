@@ -21,12 +21,17 @@ class Check:
         return f"{self.status}: {self.message}"
 
 
-def _run(fn, cases, expected):
+def _name(fn):
+    return getattr(fn, "__name__", "your function")
+
+
+def _run(fn, cases, expected, name=None):
     """Call fn(*args) for each case and compare with the answer; the first difference is reported.
 
-    `expected` is a function of the same arguments, or a list of answers in the order of `cases`.
+    `expected` is a function of the same arguments, or a list of answers in the order of `cases`;
+    `name` is how the learner's function is called in the messages (default: fn's own name).
     """
-    name = getattr(fn, "__name__", "your function")
+    name = name or _name(fn)
     answers = expected if isinstance(expected, list) else [expected(*args) for args in cases]
     for args, want in zip(cases, answers):
         args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)  # fn may modify its inputs
@@ -174,3 +179,32 @@ def check_equivalent_conv(fn):
     expected = lambda X, K, s, p, d: F.conv_transpose2d(X[None, None], K[None, None], stride=s, padding=p,
                                                         dilation=d)[0, 0]
     return _run(fn, cases, expected)
+
+
+def check_overlap_count(fn):
+    """fn(n, k, s): how many stamps land on each cell of a 1-D transposed convolution (a list or tensor)."""
+    cases = [(n, k, s) for n in (1, 3, 5) for k in (1, 2, 3, 4, 5) for s in (1, 2, 3)]
+
+    def expected(n, k, s):
+        return F.conv_transpose1d(torch.ones(1, 1, n), torch.ones(1, 1, k), stride=s)[0, 0]
+
+    return _run(lambda n, k, s: torch.as_tensor(fn(n, k, s), dtype=torch.float32), cases, expected, _name(fn))
+
+
+def check_doubling(fn):
+    """fn(): (kernel_size, padding) of a stride-2 ConvTranspose2d that turns every size i into exactly 2i."""
+    name = _name(fn)
+    try:
+        k, p = fn()
+    except NotImplementedError:
+        return Check("not attempted", f"{name} still raises NotImplementedError")
+    except Exception as err:
+        return Check("incorrect", f"{name}() did not return a pair (kernel_size, padding): {type(err).__name__}: {err}")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (k, p)) or k < 1 or p < 0:
+        return Check("incorrect", f"{name}() returned {(k, p)!r}; expected ints kernel_size >= 1 and padding >= 0")
+    for i in range(1, 9):
+        o = F.conv_transpose1d(torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=2, padding=p).shape[-1] \
+            if (i - 1) * 2 - 2 * p + k >= 1 else (i - 1) * 2 - 2 * p + k
+        if o != 2 * i:
+            return Check("incorrect", f"kernel_size={k}, padding={p} turns size {i} into {o}, not {2 * i}")
+    return Check("correct", f"kernel_size={k}, padding={p} doubles every size from 1 to 8")

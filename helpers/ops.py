@@ -97,3 +97,28 @@ def trans_conv_stamps(X, K, stride=1):
         for j in range(w):
             stamps[i * w + j, i * sh:i * sh + kh, j * sw:j * sw + kw] = X[i, j] * K
     return stamps
+
+
+def overlap_counts(input_size, kernel_size, stride, layers=1):
+    """How many stamps land on each output cell: `layers` stacked transposed convolutions of an all-ones
+    input with all-ones kernels. Sizes are ints or (h, w) pairs; returns a 2-D tensor of counts.
+
+    Introduced in 04-checkerboard-artifacts.ipynb.
+    """
+    import torch.nn.functional as F
+
+    i = _checks.pair(input_size, "input_size", minimum=1)
+    k = _checks.pair(kernel_size, "kernel_size", minimum=1)
+    s = _checks.pair(stride, "stride", minimum=1)
+    layers = _checks.positive_int(layers, "layers")
+    Y = torch.ones((1, 1, *i), dtype=torch.float64)
+    for _ in range(layers):
+        Y = F.conv_transpose2d(Y, torch.ones((1, 1, *k), dtype=torch.float64), stride=s)
+    return Y[0, 0]
+
+
+def interior(Y, margin):
+    """Y without `margin` cells on every border, where edge effects end; Y itself if nothing would be left."""
+    if Y.shape[0] > 2 * margin and Y.shape[1] > 2 * margin:
+        return Y[margin:Y.shape[0] - margin, margin:Y.shape[1] - margin]
+    return Y

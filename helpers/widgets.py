@@ -421,3 +421,62 @@ def _equivalent_view(stride, padding, flip):
                f"{'flip the kernel, ' if flip else 'do not flip the kernel, '}and convolve with stride 1: "
                f"equal to the transposed convolution: {same}.")
     return plots.panels_html(panels, caption)
+
+
+CHECKER_INPUT = 8  # side of the constant input in checkerboard_explorer
+CHECKER_VIEW = 24  # the explorer shows at most this many central rows and columns
+
+
+def checkerboard_explorer(stride=2, kernel_size=3, layers=1, kernel="ones"):
+    """Uneven overlap, live: how many stamps land on each output cell, and what a constant input becomes.
+
+    `layers` stacked transposed convolutions (same kernel size and stride) upsample a constant 8x8 input.
+    Introduced in 04-checkerboard-artifacts.ipynb.
+    """
+    controls = _sliders({"stride": (stride, 1, 3, "stride"), "kernel_size": (kernel_size, 1, 5, "kernel size"),
+                         "layers": (layers, 1, 3, "layers")})
+    if kernel not in CHECKER_KERNELS:
+        raise ValueError(f"kernel must be one of {list(CHECKER_KERNELS)}; got {kernel!r}")
+    controls["kernel"] = widgets.Dropdown(options=list(CHECKER_KERNELS), value=kernel, description="kernel weights",
+                                          style=STYLE)
+    return Explorer("checkerboard_explorer", controls, _checkerboard_view)
+
+
+CHECKER_KERNELS = {
+    "ones": lambda k: torch.ones(k, k, dtype=torch.float64),
+    "random positive": lambda k: torch.rand(k, k, generator=torch.Generator().manual_seed(k), dtype=torch.float64) + 0.5,
+}
+
+
+def _checkerboard_view(stride, kernel_size, layers, kernel):
+    from .ops import interior, overlap_counts
+
+    counts = overlap_counts(CHECKER_INPUT, kernel_size, stride, layers)
+    K = CHECKER_KERNELS[kernel](kernel_size)[None, None]
+    Y = torch.ones((1, 1, CHECKER_INPUT, CHECKER_INPUT), dtype=torch.float64)
+    for _ in range(layers):
+        Y = torch.nn.functional.conv_transpose2d(Y, K, stride=stride)
+    Y = Y[0, 0]
+    margin = kernel_size * stride ** (layers - 1)
+    inner_counts, inner_y = interior(counts, margin), interior(Y, margin)
+    n = counts.shape[0]
+    start = max(0, (n - CHECKER_VIEW) // 2)
+    crop = slice(start, start + min(n, CHECKER_VIEW))
+    px = max(14, min(34, 560 // min(n, CHECKER_VIEW)))
+    lo, hi = float(inner_counts.min()), float(inner_counts.max())
+    shown = f"central {min(n, CHECKER_VIEW)}x{min(n, CHECKER_VIEW)} of {n}x{n}" if n > CHECKER_VIEW else f"{n}x{n}"
+    panels = [
+        plots.grid_html(counts[crop, crop], f"stamps per cell ({shown})", "output", cell_px=px),
+        plots.grid_html(Y[crop, crop].round(decimals=1), "output of a constant input", "output", cell_px=px,
+                        numbers=False),
+    ]
+    if lo == hi:
+        verdict = "even: every interior cell receives the same number of stamps"
+    elif lo == 0:
+        verdict = f"uneven: the kernel is smaller than the stride, so some cells receive no stamp (0 to {hi:g})"
+    else:
+        verdict = f"uneven: interior cells receive {lo:g} to {hi:g} stamps, a ratio of {hi / lo:g}"
+    lines = [f"kernel_size % stride = {kernel_size} % {stride} = {kernel_size % stride}; {layers} layer(s)",
+             f"overlap {verdict}",
+             f"constant input: interior output from {float(inner_y.min()):.2f} to {float(inner_y.max()):.2f}"]
+    return plots.panels_html(panels, "", plots.text_html(lines))

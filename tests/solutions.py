@@ -65,3 +65,16 @@ def equivalent_conv(X, K, stride, padding, dilation):
     q = dilation * (k - 1) - padding
     Xp = F.pad(Xz, [q] * 4)
     return F.conv2d(Xp[None, None], K.flip(0, 1)[None, None], dilation=dilation)[0, 0]
+
+
+# 04-checkerboard-artifacts.ipynb
+def overlap_count(n, k, s):
+    counts = [0] * ((n - 1) * s + k)
+    for i in range(n):
+        for a in range(k):
+            counts[i * s + a] += 1
+    return counts
+
+
+def doubling():
+    return 4, 1

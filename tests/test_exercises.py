@@ -51,6 +51,15 @@ CHECKERS = {
         (lambda X, K, s, p, d: solutions.equivalent_conv(X, K.flip(0, 1), s, p, d), "values differ"),
         (lambda X, K, s, p, d: solutions.equivalent_conv(X, K, s, p, 1), "returned shape"),
     ]),
+    "check_overlap_count": (solutions.overlap_count, [
+        (lambda n, k, s: [1] * ((n - 1) * s + k), "values differ"),
+        (lambda n, k, s: [1] * (n * s), "returned shape"),
+    ]),
+    "check_doubling": (solutions.doubling, [
+        (lambda: (3, 1), "not 2"),
+        (lambda: (4, 0), "not 2"),
+        (lambda: (4, "1"), "expected ints"),
+    ]),
 }
 
 
@@ -101,3 +110,8 @@ def test_odd_answers_are_reported_not_raised():
     assert exercises.check_output_size(lambda n, k: torch.tensor(n + k - 1)).status == "correct"
     result = exercises.check_trans_conv_stride(as_complex)
     assert result.status == "incorrect" and "cannot be compared" in result.message
+
+
+def test_doubling_accepts_every_right_answer():
+    for k, p in [(2, 0), (4, 1), (6, 2)]:
+        assert exercises.check_doubling(lambda: (k, p)).status == "correct"

@@ -27,7 +27,7 @@ def error_shown(explorer):
 
 def test_explorers_exist():
     assert {"loop_explorer", "parameter_explorer", "ambiguity_explorer", "matrix_explorer",
-            "equivalent_conv_explorer"} <= set(EXPLORERS)
+            "equivalent_conv_explorer", "checkerboard_explorer"} <= set(EXPLORERS)
 
 
 @pytest.mark.parametrize("name", EXPLORERS)
@@ -244,3 +244,25 @@ def test_equivalent_conv_explorer_fails_without_the_flip():
             assert f"equal to the transposed convolution: {flip}." in e.view.value
             if flip:
                 torch.testing.assert_close(grid(e, "output"), trans_conv(hw.EQUIV_X, hw.EQUIV_K, stride=s, padding=p))
+
+
+def test_checkerboard_explorer_is_even_exactly_when_the_stride_divides_the_kernel():
+    from helpers import interior, overlap_counts
+
+    e = hw.checkerboard_explorer()
+    c = e.controls
+    for s, k, layers in product(range(1, 4), range(1, 6), range(1, 4)):
+        c["stride"].value, c["kernel_size"].value, c["layers"].value = s, k, layers
+        assert not error_shown(e)
+        counts = overlap_counts(hw.CHECKER_INPUT, k, s, layers)
+        n = counts.shape[0]
+        start = max(0, (n - hw.CHECKER_VIEW) // 2)
+        shown = counts[start:start + min(n, hw.CHECKER_VIEW), start:start + min(n, hw.CHECKER_VIEW)]
+        tables = re.findall(r'<table data-role="output"[^>]*>(.*?)</table>', e.view.value)
+        first = torch.tensor([[float(v) for v in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+                              for r in re.findall(r"<tr>(.*?)</tr>", tables[0])])
+        torch.testing.assert_close(first, shown.float())
+        if layers == 1:
+            assert ("overlap even" in e.view.value) == (k % s == 0), (s, k)
+        inner = interior(counts, k * s ** (layers - 1))
+        assert ("overlap even" in e.view.value) == bool(inner.min() == inner.max())
