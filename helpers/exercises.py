@@ -208,3 +208,53 @@ def check_doubling(fn):
         if o != 2 * i:
             return Check("incorrect", f"kernel_size={k}, padding={p} turns size {i} into {o}, not {2 * i}")
     return Check("correct", f"kernel_size={k}, padding={p} doubles every size from 1 to 8")
+
+
+def check_bilinear_kernel(fn):
+    """fn(s): the (2s, 2s) kernel with which ConvTranspose2d(2s, stride=s, padding=s/2) matches
+    F.interpolate(mode="bilinear") away from the border."""
+    gen = torch.Generator().manual_seed(6)
+    name = _name(fn)
+    for s in (2, 4, 6):
+        try:
+            K = fn(s)
+        except NotImplementedError:
+            return Check("not attempted", f"{name} still raises NotImplementedError")
+        except Exception as err:
+            return Check("incorrect", f"{name}({s}) raised {type(err).__name__}: {err}")
+        if not isinstance(K, torch.Tensor) or tuple(K.shape) != (2 * s, 2 * s):
+            shape = tuple(K.shape) if isinstance(K, torch.Tensor) else type(K).__name__
+            return Check("incorrect", f"{name}({s}) returned {shape}, expected a tensor of shape {(2 * s, 2 * s)}")
+        x = torch.rand(1, 1, 6, 6, generator=gen)
+        got = F.conv_transpose2d(x, K.float()[None, None], stride=s, padding=s // 2)[0, 0, s:-s, s:-s]
+        want = F.interpolate(x, scale_factor=s, mode="bilinear", align_corners=False)[0, 0, s:-s, s:-s]
+        gap = (got - want).abs().max().item()
+        if gap > 1e-5:
+            return Check("incorrect", f"with {name}({s}) the interior differs from F.interpolate by up to {gap:.3g}")
+    return Check("correct", f"{name} upsamples like F.interpolate(mode='bilinear') for factors 2, 4 and 6")
+
+
+def check_round_trip_size(fn):
+    """fn(n, levels): the size after `levels` Conv2d(k=3, s=2, p=1) then `levels` ConvTranspose2d(k=4, s=2, p=1)."""
+    cases = [(n, levels) for n in (1, 2, 7, 8, 15, 16, 75, 100) for levels in (1, 2, 3)]
+
+    def expected(n, levels):
+        x = torch.zeros(1, 1, n, 1)
+        for _ in range(levels):
+            x = F.conv2d(x, torch.zeros(1, 1, 3, 1), stride=(2, 1), padding=(1, 0))
+        for _ in range(levels):
+            x = F.conv_transpose2d(x, torch.zeros(1, 1, 4, 1), stride=(2, 1), padding=(1, 0))
+        return x.shape[2]
+
+    return _run(fn, cases, expected)
+
+
+def check_psnr(fn):
+    """fn(a, b): the peak signal-to-noise ratio of b against a in dB, for images in [0, 1]."""
+    gen = torch.Generator().manual_seed(7)
+    cases = []
+    for noise in (0.01, 0.1, 0.3):
+        a = torch.rand(8, 8, generator=gen)
+        cases.append((a, (a + noise * torch.randn(8, 8, generator=gen)).clamp(0, 1)))
+    expected = lambda a, b: round(10 * torch.log10(1 / ((a - b) ** 2).mean()).item(), 3)
+    return _run(lambda a, b: round(float(fn(a, b)), 3), cases, expected, _name(fn))

@@ -208,3 +208,28 @@ def strip_html(n, padding, read, cell_px=34):
                  + ("" if c in read else "opacity:0.25;"))
         cells.append(f'<td style="{style}">{"" if pad else c}</td>')
     return f'<table data-role="strip" style="border-collapse:collapse"><tr>{"".join(cells)}</tr></table>'
+
+
+def image_html(A, title, role="output", vmin=0.0, vmax=1.0, scale=4, colored=False):
+    """A 2-D tensor as an inline PNG (grayscale, or viridis when `colored`), enlarged `scale` times with
+    visible pixels. Introduced in 05-upsampling-in-practice.ipynb."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    A = torch.as_tensor(A, dtype=torch.float32)
+    t = ((A - vmin) / (vmax - vmin)).clamp(0, 1).mul(255).round().to(torch.uint8)
+    if colored:
+        lut = torch.tensor([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in _palette()], dtype=torch.uint8)
+        image = Image.fromarray(lut[t.long()].numpy(), "RGB")
+    else:
+        image = Image.fromarray(t.numpy(), "L")
+    image = image.resize((A.shape[1] * scale, A.shape[0] * scale), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    data = base64.b64encode(buffer.getvalue()).decode()
+    color = ROLE_COLORS[role]
+    return (f'<div style="margin:4px 14px 4px 0"><div style="color:{color};font-weight:bold;font-size:18px;'
+            f'margin-bottom:4px">{html.escape(title)}</div><img data-role="{role}" alt="{html.escape(title)}" '
+            f'style="border:3px solid {color};image-rendering:pixelated" src="data:image/png;base64,{data}"></div>')

@@ -480,3 +480,48 @@ def _checkerboard_view(stride, kernel_size, layers, kernel):
              f"overlap {verdict}",
              f"constant input: interior output from {float(inner_y.min()):.2f} to {float(inner_y.max()):.2f}"]
     return plots.panels_html(panels, "", plots.text_html(lines))
+
+
+FACE = (slice(14, 62), slice(28, 76))  # a 48x48 crop of the sample image around the face
+
+
+def upsampling_explorer(method="transposed conv, bilinear kernel", factor=2):
+    """Downsample the sample photograph by `factor`, upsample it back with `method`: a crop of each,
+    and the difference from the original. Introduced in 05-upsampling-in-practice.ipynb."""
+    from .upsampling import METHODS
+
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    if factor not in (2, 4):
+        raise ValueError(f"factor must be 2 or 4; got {factor!r}")
+    controls = {
+        "method": widgets.Dropdown(options=METHODS, value=method, description="method", style=STYLE,
+                                   layout=widgets.Layout(width="420px")),
+        "factor": widgets.SelectionSlider(options=[2, 4], value=factor, description="factor", style=STYLE),
+    }
+    return Explorer("upsampling_explorer", controls, _upsampling_view)
+
+
+_IMAGE = {}
+
+
+def _upsampling_view(method, factor):
+    from .upsampling import psnr, sample_image, upsample
+
+    if "x" not in _IMAGE:
+        _IMAGE["x"] = sample_image()
+    x = _IMAGE["x"]
+    low = torch.nn.functional.avg_pool2d(x[None, None], factor)[0, 0]
+    y = upsample(low, method, factor)
+    diff = (y - x).abs()
+    rows, cols = FACE
+    low_crop = low[rows.start // factor:rows.stop // factor, cols.start // factor:cols.stop // factor]
+    panels = [
+        plots.image_html(low_crop, f"input, 1/{factor} size", "input", scale=4 * factor),
+        plots.image_html(y[rows, cols], "upsampled", "output"),
+        plots.image_html(x[rows, cols], "original", "kernel"),
+        plots.image_html(diff[rows, cols], "|upsampled - original|, 0 to 0.25", "output", 0.0, 0.25, colored=True),
+    ]
+    lines = [f"whole image {tuple(x.shape)}: PSNR {psnr(x, y):.1f} dB, max |difference| {float(diff.max()):.2f}",
+             f"upsample(avg_pool2d(x, {factor}), {method!r}, {factor})"]
+    return plots.panels_html(panels, "", plots.text_html(lines))

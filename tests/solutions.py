@@ -78,3 +78,23 @@ def overlap_count(n, k, s):
 
 def doubling():
     return 4, 1
+
+
+# 05-upsampling-in-practice.ipynb
+def bilinear_kernel(s):
+    k = 2 * s
+    center = (k - 1) / 2
+    filt = 1 - (torch.arange(k, dtype=torch.float32) - center).abs() / s
+    return torch.outer(filt, filt)
+
+
+def round_trip_size(n, levels):
+    for _ in range(levels):
+        n = (n + 2 - 3) // 2 + 1
+    for _ in range(levels):
+        n = (n - 1) * 2 - 2 + 4
+    return n
+
+
+def psnr(a, b):
+    return 10 * torch.log10(1 / ((a - b) ** 2).mean())

@@ -60,6 +60,18 @@ CHECKERS = {
         (lambda: (4, 0), "not 2"),
         (lambda: (4, "1"), "expected ints"),
     ]),
+    "check_bilinear_kernel": (solutions.bilinear_kernel, [
+        (lambda s: torch.ones(2 * s, 2 * s) / (s * s), "differs from F.interpolate"),
+        (lambda s: solutions.bilinear_kernel(s)[:-1], "expected a tensor of shape"),
+    ]),
+    "check_round_trip_size": (solutions.round_trip_size, [
+        (lambda n, levels: n, "expected 2"),
+        (lambda n, levels: n + n % 2, "returned"),
+    ]),
+    "check_psnr": (solutions.psnr, [
+        (lambda a, b: 10 * torch.log10(1 / ((a - b) ** 2).sum()), "returned"),
+        (lambda a, b: 20 * torch.log10(1 / ((a - b) ** 2).mean()), "returned"),
+    ]),
 }
 
 

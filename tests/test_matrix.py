@@ -69,3 +69,27 @@ def test_bad_input_is_refused_in_words(call, exc, words):
 def test_sparse_form_is_small():
     S = kernel2matrix(torch.ones(3, 3), (64, 64), padding=1, sparse=True)
     assert S.shape == (64 * 64, 64 * 64) and S._nnz() < 9 * 64 * 64
+
+
+def test_upsampling_methods_and_their_equalities():
+    import torch.nn.functional as F
+
+    from helpers.upsampling import METHODS, bilinear_kernel, psnr, upsample
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(9, 7, generator=g)
+    for s in (2, 4):
+        for m in METHODS:
+            assert upsample(x, m, s).shape == (9 * s, 7 * s)
+        assert torch.equal(upsample(x, METHODS[2], s), upsample(x, METHODS[3], s))
+        gap = (upsample(x, METHODS[0], s) - upsample(x, METHODS[1], s)).abs()
+        assert gap[s:-s, s:-s].max() < 1e-5 and gap.max() > 1e-3
+    assert bilinear_kernel(1).tolist() == [[0.25, 0.25], [0.25, 0.25]]
+    assert psnr(x, x) == float("inf")
+    assert abs(psnr(torch.zeros(4, 4), torch.full((4, 4), 0.1)) - 20.0) < 1e-4
+    with pytest.raises(ValueError, match="factor must be 1 or even"):
+        bilinear_kernel(3)
+    with pytest.raises(ValueError, match="method must be one of"):
+        upsample(x, "bicubic", 2)
+    with pytest.raises(ValueError, match=r"x must have shape \(H, W\)"):
+        upsample(x[None], METHODS[0], 2)

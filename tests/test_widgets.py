@@ -27,14 +27,14 @@ def error_shown(explorer):
 
 def test_explorers_exist():
     assert {"loop_explorer", "parameter_explorer", "ambiguity_explorer", "matrix_explorer",
-            "equivalent_conv_explorer", "checkerboard_explorer"} <= set(EXPLORERS)
+            "equivalent_conv_explorer", "checkerboard_explorer", "upsampling_explorer"} <= set(EXPLORERS)
 
 
 @pytest.mark.parametrize("name", EXPLORERS)
 def test_explorer_builds_with_no_arguments(name):
     e = getattr(hw, name)()
     assert isinstance(e, hw.Explorer) and e.controls and not error_shown(e)
-    assert "<table" in e.view.value
+    assert "<table" in e.view.value or "<img" in e.view.value
     bundle = e._repr_mimebundle_()
     assert bundle["text/html"] == e.view.value and name in bundle["text/plain"]
 
@@ -266,3 +266,17 @@ def test_checkerboard_explorer_is_even_exactly_when_the_stride_divides_the_kerne
             assert ("overlap even" in e.view.value) == (k % s == 0), (s, k)
         inner = interior(counts, k * s ** (layers - 1))
         assert ("overlap even" in e.view.value) == bool(inner.min() == inner.max())
+
+
+def test_upsampling_explorer_reports_the_psnr_of_each_method():
+    import torch.nn.functional as F
+
+    from helpers.upsampling import METHODS, psnr, sample_image, upsample
+
+    e = hw.upsampling_explorer()
+    x = sample_image()
+    for method, factor in product(METHODS, (2, 4)):
+        e.controls["method"].value, e.controls["factor"].value = method, factor
+        assert not error_shown(e) and e.view.value.count("<img") == 4
+        y = upsample(F.avg_pool2d(x[None, None], factor)[0, 0], method, factor)
+        assert f"PSNR {psnr(x, y):.1f} dB" in e.view.value
