@@ -43,6 +43,8 @@ def environment():
         ("IPYTHONDIR", "ipython"),
         ("MPLCONFIGDIR", "matplotlib"),
         ("XDG_CACHE_HOME", "cache"),
+        ("XDG_CONFIG_HOME", "config"),  # Chromium's crash-report settings, in the browser tests
+        ("npm_config_cache", "npm"),  # JupyterLab asks npm for its prefix, and npm writes a log
     ]:
         path = STATE / sub
         path.mkdir(parents=True, exist_ok=True)
