@@ -86,7 +86,8 @@ def plot_stamps(X, K, stride=1, axes=None):
 @lru_cache(maxsize=16)
 def _cell_styles(cell_px):
     """The style of a cell for each of the 256 shades: background from the palette, text black or white."""
-    return [f"width:{cell_px}px;height:{cell_px}px;padding:0;background:{c};color:{'#000' if k > 153 else '#fff'};"
+    return [f"width:{cell_px}px;height:{cell_px}px;padding:0;text-align:center;background:{c};"
+            f"color:{'#000' if k > 153 else '#fff'};"
             for k, c in enumerate(_palette())]
 
 

@@ -340,12 +340,13 @@ def _matrix_options(size, kernel_size, stride, padding):
 
 def _matrix_view(size, kernel_size, stride, padding, select):
     from .matrix import kernel2matrix
+    from .shapes import conv_output_shape
 
     n, k = size, kernel_size
     K = _counting((k, k))
     W = kernel2matrix(K, (n, n), stride, padding)  # refuses an input smaller than the kernel, in words
     X = _counting((n, n))
-    h_out = round((W.shape[0]) ** 0.5)
+    h_out = conv_output_shape(n, k, stride, padding)[0]
     Y = (W @ X.reshape(-1)).reshape(h_out, h_out)
     x_mark, y_mark, w_dim, caption = [], [], [], "Choose a row (conv output) or a column (conv input) of W."
     if select.startswith("conv output"):

@@ -166,6 +166,15 @@ MEASURE = """(i) => {
 }"""
 
 
+STATIC_SNAPSHOTS = """() => {
+  const cells = window.jupyterapp.shell.currentWidget.content.widgets
+    .filter(c => c.model.type === 'code' && c.model.sharedModel.getSource().includes('_explorer('));
+  const shown = cells.filter(c => c.node.querySelector(
+    '.jp-OutputArea-output[data-mime-type="text/html"] table, .jp-OutputArea-output[data-mime-type="text/html"] img'));
+  return cells.length === %d && shown.length === cells.length;
+}"""
+
+
 def view_html(page, selector, i):
     return page.locator(selector).nth(i).locator(".widget-html-content").last.inner_html()
 
@@ -208,6 +217,8 @@ def test_notebook_runs_in_jupyterlab(path, browser, lab, latencies):
                                " && window.jupyterapp.shell.currentWidget.sessionContext", timeout=90000)
         page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.session"
                                " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel", timeout=90000)
+        # before anything runs, the committed notebook (untrusted) shows each explorer's static snapshot
+        page.wait_for_function(STATIC_SNAPSHOTS % expected, timeout=60000)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_function(

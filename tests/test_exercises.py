@@ -126,4 +126,4 @@ def test_odd_answers_are_reported_not_raised():
 
 def test_doubling_accepts_every_right_answer():
     for k, p in [(2, 0), (4, 1), (6, 2)]:
-        assert exercises.check_doubling(lambda: (k, p)).status == "correct"
+        assert exercises.check_doubling(lambda k=k, p=p: (k, p)).status == "correct"

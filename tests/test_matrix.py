@@ -72,8 +72,6 @@ def test_sparse_form_is_small():
 
 
 def test_upsampling_methods_and_their_equalities():
-    import torch.nn.functional as F
-
     from helpers.upsampling import METHODS, bilinear_kernel, psnr, upsample
 
     g = torch.Generator().manual_seed(0)
