@@ -46,17 +46,30 @@ def kernel2matrix(K, input_shape, stride=1, padding=0, dilation=1, sparse=False)
                 f"input_shape is smaller than the dilated kernel on the {axis}: i + 2*p = {n} + 2*{pa} = {n + 2 * pa} "
                 f"< d*(k-1) + 1 = {da}*({ka}-1) + 1 = {da * (ka - 1) + 1}"
             )
+    rows, cols, a, b = conv_taps((h, w), (kh, kw), s, p, d)
+    values = K[a, b]
     h_out, w_out = conv_output_shape((h, w), (kh, kw), s, p, d)
-    # every (output position, kernel tap) pair; keep those that read a cell inside the (unpadded) input
-    r, c, a, b = torch.meshgrid(torch.arange(h_out), torch.arange(w_out), torch.arange(kh), torch.arange(kw),
-                                indexing="ij")
-    i, j = r * s[0] - p[0] + a * d[0], c * s[1] - p[1] + b * d[1]
-    inside = (i >= 0) & (i < h) & (j >= 0) & (j < w)
-    rows, cols = (r * w_out + c)[inside], (i * w + j)[inside]
-    values = K[a[inside], b[inside]]
     if sparse:
         shape = (h_out * w_out, h * w)
         return torch.sparse_coo_tensor(torch.stack([rows, cols]), values, shape, check_invariants=True).coalesce()
     W = torch.zeros((h_out * w_out, h * w), dtype=K.dtype)
     W.index_put_((rows, cols), values, accumulate=True)
     return W
+
+
+def conv_taps(input_shape, kernel_size, stride, padding, dilation, output_shape=None):
+    """Where a convolution reads: for every (output cell, kernel tap) that lands inside the input, the
+    output's flat index, the input's flat index and the tap (a, b). Four 1-D tensors of equal length.
+
+    W[rows, cols] = K[a, b] is the convolution's matrix; sizes are (h, w) pairs, already checked.
+    `output_shape` keeps only the first rows and columns of the output (the transposed convolution's input
+    when its output_padding is at least the stride), instead of every one the convolution computes.
+    """
+    (h, w), (kh, kw), s, p, d = input_shape, kernel_size, stride, padding, dilation
+    h_out, w_out = output_shape or conv_output_shape((h, w), (kh, kw), s, p, d)
+    # every (output position, kernel tap) pair; keep those that read a cell inside the (unpadded) input
+    r, c, a, b = torch.meshgrid(torch.arange(h_out), torch.arange(w_out), torch.arange(kh), torch.arange(kw),
+                                indexing="ij")
+    i, j = r * s[0] - p[0] + a * d[0], c * s[1] - p[1] + b * d[1]
+    inside = (i >= 0) & (i < h) & (j >= 0) & (j < w)
+    return (r * w_out + c)[inside], (i * w + j)[inside], a[inside], b[inside]

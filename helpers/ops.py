@@ -2,6 +2,8 @@
 
 No plotting here: figures live in helpers.plots, size arithmetic in helpers.shapes.
 """
+from typing import NamedTuple
+
 import torch
 
 from . import _checks
@@ -24,60 +26,94 @@ def corr2d(X, K):
     return Y
 
 
-def trans_conv(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
-    """Transposed convolution by the loop: each input element adds a scaled copy of K to the output.
+class Arguments(NamedTuple):
+    """A transposed convolution's arguments after checking: X batched, K 4-D, every size an (h, w) pair."""
 
-    X (H, W) with K (kH, kW) gives Y (H_out, W_out);
-    X (C_in, H, W) with K (C_in, C_out/groups, kH, kW), ConvTranspose2d's weight layout, gives
-    Y (C_out, H_out, W_out). stride, padding, output_padding and dilation are ints or (h, w) pairs, as in
-    nn.ConvTranspose2d; with groups=g, input channel c feeds only the output channels of its group.
-    Introduced in 01-transposed-convolution-loop.ipynb (groups in 02-padding-stride-and-channels.ipynb).
+    X: torch.Tensor  # (N, C_in, H, W)
+    K: torch.Tensor  # (C_in, C_out/groups, kH, kW), in the same dtype as X
+    stride: tuple
+    padding: tuple
+    output_padding: tuple
+    dilation: tuple
+    groups: int
+    output_shape: tuple  # (H_out, W_out)
+    leading: int  # how many leading dimensions the caller's X lacked: 2 for (H, W), 1 for (C_in, H, W), 0
+
+    def restore(self, Y):
+        """Y (N, C_out, H_out, W_out) in the caller's layout: (H_out, W_out), (C_out, H_out, W_out) or batched."""
+        return Y[(0,) * self.leading]
+
+
+def check_arguments(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Check a transposed convolution's arguments and return them as `Arguments`.
+
+    Every implementation (the loop here, and those in helpers.implementations) calls this first, so all of
+    them accept the same inputs and refuse the same ones with the same words.
     """
     X, K = _checks.tensor(X, "X"), _checks.tensor(K, "K")
     if X.ndim == 2:
         if K.ndim != 2:
             raise ValueError(f"K must have shape (kH, kW) when X has shape (H, W); got K of shape {tuple(K.shape)}")
-    elif X.ndim == 3:
+    elif X.ndim in (3, 4):
+        layout = "(C_in, H, W)" if X.ndim == 3 else "(N, C_in, H, W)"
         if K.ndim != 4:
             raise ValueError(
-                f"K must have shape (C_in, C_out, kH, kW) when X has shape (C_in, H, W); got K of shape {tuple(K.shape)}"
+                f"K must have shape (C_in, C_out, kH, kW) when X has shape {layout}; got K of shape {tuple(K.shape)}"
             )
-        if K.shape[0] != X.shape[0]:
+        if K.shape[0] != X.shape[-3]:
             raise ValueError(
-                f"K.shape[0] must equal the input channels X.shape[0] (ConvTranspose2d's weight layout is "
-                f"(C_in, C_out, kH, kW)); got K.shape[0]={K.shape[0]}, X.shape[0]={X.shape[0]}"
+                f"K.shape[0] must equal the input channels C_in of X {layout} (ConvTranspose2d's weight layout "
+                f"is (C_in, C_out, kH, kW)); got K.shape[0]={K.shape[0]}, C_in={X.shape[-3]}"
             )
     else:
-        raise ValueError(f"X must have shape (H, W) or (C_in, H, W); got shape {tuple(X.shape)}")
+        raise ValueError(f"X must have shape (H, W), (C_in, H, W) or (N, C_in, H, W); got shape {tuple(X.shape)}")
     _checks.nonempty(X, "X")
     _checks.nonempty(K, "K")
     groups = _checks.positive_int(groups, "groups")
-    if X.ndim == 2:
-        if groups != 1:
-            raise ValueError(f"groups needs channels: X must have shape (C_in, H, W) when groups={groups}")
-        return _trans_conv(X[None], K[None, None], stride, padding, output_padding, dilation, 1)[0]
-    if X.shape[0] % groups:
-        raise ValueError(f"groups must divide the input channels; got C_in={X.shape[0]}, groups={groups}")
-    return _trans_conv(X, K, stride, padding, output_padding, dilation, groups)
+    if X.ndim == 2 and groups != 1:
+        raise ValueError(f"groups needs channels: X must have shape (C_in, H, W) when groups={groups}")
+    if X.ndim > 2 and X.shape[-3] % groups:
+        raise ValueError(f"groups must divide the input channels; got C_in={X.shape[-3]}, groups={groups}")
+    leading = 4 - X.ndim
+    X, K = X[(None,) * leading], (K[None, None] if K.ndim == 2 else K)
+    s = _checks.pair(stride, "stride", minimum=1)
+    p = _checks.pair(padding, "padding", minimum=0)
+    op = _checks.pair(output_padding, "output_padding", minimum=0)
+    d = _checks.pair(dilation, "dilation", minimum=1)
+    out = trans_conv_output_shape(X.shape[-2:], K.shape[-2:], s, p, op, d)  # refuses what crops everything
+    dtype = torch.promote_types(X.dtype, K.dtype)
+    return Arguments(X.to(dtype), K.to(dtype), s, p, op, d, groups, out, leading)
 
 
-def _trans_conv(X, K, stride, padding, output_padding, dilation, groups):
-    """The loop itself, on X (C_in, H, W) and K (C_in, C_out/groups, kH, kW) that are already checked."""
+def trans_conv(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed convolution by the loop: each input element adds a scaled copy of K to the output.
+
+    X (H, W) with K (kH, kW) gives Y (H_out, W_out);
+    X (C_in, H, W) with K (C_in, C_out/groups, kH, kW), ConvTranspose2d's weight layout, gives
+    Y (C_out, H_out, W_out), and a batch X (N, C_in, H, W) gives Y (N, C_out, H_out, W_out).
+    stride, padding, output_padding and dilation are ints or (h, w) pairs, as in nn.ConvTranspose2d;
+    with groups=g, input channel c feeds only the output channels of its group.
+    Introduced in 01-transposed-convolution-loop.ipynb (groups in 02-padding-stride-and-channels.ipynb).
+    """
+    a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
+    return a.restore(torch.stack([_trans_conv(x, a) for x in a.X]))
+
+
+def _trans_conv(X, a):
+    """The loop itself, on one X (C_in, H, W) with the checked arguments `a`."""
     c_in, h, w = X.shape
-    _, c_group, kh, kw = K.shape
-    c_out, in_per_group = c_group * groups, c_in // groups
-    h_out, w_out = trans_conv_output_shape((h, w), (kh, kw), stride, padding, output_padding, dilation)
-    (sh, sw), (ph, pw) = _checks.pair(stride, "stride", minimum=1), _checks.pair(padding, "padding", minimum=0)
-    (dh, dw) = _checks.pair(dilation, "dilation", minimum=1)
+    _, c_group, kh, kw = a.K.shape
+    c_out, in_per_group = c_group * a.groups, c_in // a.groups
+    (h_out, w_out), (sh, sw), (ph, pw), (dh, dw) = a.output_shape, a.stride, a.padding, a.dilation
     # The uncropped output: every stamp fits, plus the output_padding rows and columns at the far end.
-    full = torch.zeros((c_out, h_out + 2 * ph, w_out + 2 * pw), dtype=torch.promote_types(X.dtype, K.dtype))
+    full = torch.zeros((c_out, h_out + 2 * ph, w_out + 2 * pw), dtype=X.dtype)
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     for c in range(c_in):
         g = c // in_per_group  # this input channel stamps into its group's output channels only
         out = full[g * c_group:(g + 1) * c_group]
         for i in range(h):
             for j in range(w):
-                out[:, i * sh:i * sh + span_h:dh, j * sw:j * sw + span_w:dw] += X[c, i, j] * K[c]
+                out[:, i * sh:i * sh + span_h:dh, j * sw:j * sw + span_w:dw] += X[c, i, j] * a.K[c]
     return full[:, ph:ph + h_out, pw:pw + w_out]
 
 

@@ -11,13 +11,15 @@ X3, K4 = torch.ones(2, 3, 3), torch.ones(2, 4, 2, 2)
 
 CASES = [
     # (call, exception, words the message must contain)
-    (lambda: trans_conv(torch.ones(3), K2), ValueError, ["X must have shape (H, W) or (C_in, H, W)", "(3,)"]),
-    (lambda: trans_conv(torch.ones(1, 1, 3, 3), K2), ValueError, ["X must have shape", "(1, 1, 3, 3)"]),
+    (lambda: trans_conv(torch.ones(3), K2), ValueError, ["X must have shape (H, W), (C_in, H, W) or (N, C_in, H, W)", "(3,)"]),
+    (lambda: trans_conv(torch.ones(1, 1, 1, 3, 3), K4), ValueError, ["X must have shape", "(1, 1, 1, 3, 3)"]),
+    (lambda: trans_conv(torch.ones(1, 1, 3, 3), K2), ValueError,
+     ["K must have shape (C_in, C_out, kH, kW) when X has shape (N, C_in, H, W)"]),
     (lambda: trans_conv(X2, K4), ValueError, ["K must have shape (kH, kW) when X has shape (H, W)"]),
     (lambda: trans_conv(X3, K2), ValueError, ["K must have shape (C_in, C_out, kH, kW)"]),
     (lambda: trans_conv(torch.ones(0, 3), K2), ValueError, ["X must not be empty", "(0, 3)"]),
     (lambda: trans_conv(X2, torch.ones(2, 0)), ValueError, ["K must not be empty", "(2, 0)"]),
-    (lambda: trans_conv(torch.ones(3, 2, 2), K4), ValueError, ["K.shape[0] must equal the input channels", "K.shape[0]=2", "X.shape[0]=3"]),
+    (lambda: trans_conv(torch.ones(3, 2, 2), K4), ValueError, ["K.shape[0] must equal the input channels", "K.shape[0]=2", "C_in=3"]),
     (lambda: trans_conv(X2, K2, stride=0), ValueError, ["stride must be a positive integer", "0"]),
     (lambda: trans_conv(X2, K2, stride=(2, -1)), ValueError, ["stride must be a positive integer", "(2, -1)"]),
     (lambda: trans_conv(X2, K2, stride=1.5), TypeError, ["stride must be an int or a pair (h, w) of ints", "1.5"]),

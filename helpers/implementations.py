@@ -1,0 +1,122 @@
+"""Three more ways to compute the transposed convolution, each with trans_conv's signature and checks.
+
+- trans_conv_via_conv: insert zeros between the inputs, pad, flip the kernel, run a direct convolution.
+- trans_conv_via_matrix: multiply by the transposed convolution's matrix W^T (dense, or sparse when large).
+- trans_conv_fold: one matrix multiplication makes every stamp; F.fold (col2im) adds them into place.
+
+Each accepts X (H, W), (C_in, H, W) or a batch (N, C_in, H, W), as helpers.trans_conv does, and agrees
+with F.conv_transpose2d (tests/test_implementations.py). Introduced in 06-what-each-implementation-costs.ipynb.
+"""
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+from .matrix import conv_taps
+from .ops import check_arguments
+
+DENSE_LIMIT = 2 ** 22
+"""trans_conv_via_matrix builds W^T sparse when it would have more entries than this (16 MiB of float32)."""
+
+
+def trans_conv_via_conv(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed convolution as a direct convolution: spread X out with stride-1 zeros between its
+    elements, pad it by d*(k-1) - p on each side (a negative pad crops) plus output_padding at the far
+    end, and convolve with the kernel flipped and its two channel axes swapped, at stride 1.
+    """
+    a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
+    n, c_in, h, w = a.X.shape
+    (sh, sw), (ph, pw), (oph, opw), (dh, dw) = a.stride, a.padding, a.output_padding, a.dilation
+    kh, kw = a.K.shape[-2:]
+    spread = a.X.new_zeros((n, c_in, (h - 1) * sh + 1, (w - 1) * sw + 1))
+    spread[:, :, ::sh, ::sw] = a.X
+    qh, qw = dh * (kh - 1) - ph, dw * (kw - 1) - pw
+    spread = F.pad(spread, (qw, qw + opw, qh, qh + oph))
+    return a.restore(F.conv2d(spread, conv_weight(a.K, a.groups), dilation=a.dilation, groups=a.groups))
+
+
+def conv_weight(K, groups=1):
+    """The Conv2d weight (C_out, C_in/groups, kH, kW) whose convolution equals the transposed convolution
+    with K (C_in, C_out/groups, kH, kW) on a zero-spread, padded input: channel axes swapped within each
+    group, and the kernel turned by 180 degrees."""
+    c_in, c_group, kh, kw = K.shape
+    per_group = K.reshape(groups, c_in // groups, c_group, kh, kw).transpose(1, 2)
+    return per_group.reshape(groups * c_group, c_in // groups, kh, kw).flip(-2, -1)
+
+
+def trans_conv_matrix(K, input_shape, stride=1, padding=0, output_padding=0, dilation=1, groups=1, sparse=False):
+    """The matrix W^T (C_out*H_out*W_out, C_in*H*W) of the transposed convolution of an input (C_in, H, W)
+    of `input_shape` (H, W) with K: Y.reshape(-1) = W^T @ X.reshape(-1). K (kH, kW) means one channel.
+
+    With sparse=True it is a sparse CSR tensor holding only the kernel's taps.
+    """
+    if not (isinstance(input_shape, (tuple, list, torch.Size)) and len(input_shape) == 2):
+        raise TypeError(f"input_shape must be two positive ints (H, W); got {input_shape!r}")
+    K = torch.as_tensor(K)
+    c_in = K.shape[0] if K.ndim == 4 else 1
+    a = check_arguments(torch.zeros(c_in, *input_shape) if K.ndim == 4 else torch.zeros(*input_shape),
+                        K, stride, padding, output_padding, dilation, groups)
+    return _matrix(a, sparse)
+
+
+def _matrix(a, sparse):
+    c_in, c_group, kh, kw = a.K.shape
+    h, w = a.X.shape[-2:]
+    (ho, wo), in_per_group = a.output_shape, c_in // a.groups
+    # The transposed convolution writes where the convolution of its output would read.
+    out_flat, in_flat, ta, tb = conv_taps((ho, wo), (kh, kw), a.stride, a.padding, a.dilation, output_shape=(h, w))
+    ci = torch.arange(c_in)[:, None, None]
+    cg = torch.arange(c_group)[None, :, None]
+    co = ci // in_per_group * c_group + cg
+    rows = (co * (ho * wo) + in_flat).reshape(-1)
+    cols = (ci * (h * w) + out_flat).expand(c_in, c_group, -1).reshape(-1)
+    values = a.K[ci, cg, ta, tb].reshape(-1)
+    shape = (c_group * a.groups * ho * wo, c_in * h * w)
+    if sparse:
+        M = torch.sparse_coo_tensor(torch.stack([rows, cols]), values, shape, check_invariants=True).coalesce()
+        with warnings.catch_warnings():  # torch announces, once, that its CSR layout is in beta
+            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta", category=UserWarning)
+            return M.to_sparse_csr()  # CSR: its matrix product is many times faster than COO's on CPU
+    M = a.X.new_zeros(shape)
+    M.index_put_((rows, cols), values, accumulate=True)
+    return M
+
+
+def trans_conv_via_matrix(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1, *, sparse=None):
+    """Transposed convolution as one matrix product: Y = W^T X with X and Y flattened (W^T from
+    trans_conv_matrix). sparse=None builds W^T sparse when it would hold more than DENSE_LIMIT entries;
+    True or False forces the choice.
+    """
+    a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
+    n, c_in, h, w = a.X.shape
+    c_out, (ho, wo) = a.K.shape[1] * a.groups, a.output_shape
+    if sparse is None:
+        sparse = c_out * ho * wo * c_in * h * w > DENSE_LIMIT
+    elif not isinstance(sparse, bool):
+        raise TypeError(f"sparse must be True, False or None (choose by size); got {sparse!r}")
+    M = _matrix(a, sparse)
+    Y = M @ a.X.reshape(n, -1).T  # (C_out*H_out*W_out, N)
+    return a.restore(Y.T.reshape(n, c_out, ho, wo))
+
+
+def trans_conv_fold(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed convolution the way frameworks compute it: one matrix product makes every stamp at once
+    (the columns: C_out*kH*kW numbers for each of the H*W input positions), then F.fold (col2im) adds each
+    column into its window of the output, stride apart, and crops the padding.
+    """
+    a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
+    n, c_in, h, w = a.X.shape
+    c_group, kh, kw = a.K.shape[1:]
+    g = a.groups
+    # stamps[n, g, (c, a, b), (i, j)] = sum over the group's input channels of K[ci, c, a, b] * X[n, ci, i, j]
+    kernels = a.K.reshape(g, c_in // g, c_group * kh * kw).transpose(1, 2)
+    columns = kernels @ a.X.reshape(n, g, c_in // g, h * w)
+    columns = columns.reshape(n, g * c_group * kh * kw, h * w)
+    fold = dict(kernel_size=(kh, kw), dilation=a.dilation, stride=a.stride)
+    if all(op < s for op, s in zip(a.output_padding, a.stride)):
+        # fold's padding crops p from each side of an output that has room for every stamp
+        return a.restore(F.fold(columns, a.output_shape, padding=a.padding, **fold))
+    # output_padding >= stride (possible when dilation > stride): fold uncropped, then pad and crop
+    (sh, sw), (dh, dw), (ph, pw), (oph, opw) = a.stride, a.dilation, a.padding, a.output_padding
+    full = F.fold(columns, ((h - 1) * sh + dh * (kh - 1) + 1, (w - 1) * sw + dw * (kw - 1) + 1), **fold)
+    return a.restore(F.pad(full, (-pw, opw - pw, -ph, oph - ph)))
