@@ -258,3 +258,50 @@ def check_psnr(fn):
         cases.append((a, (a + noise * torch.randn(8, 8, generator=gen)).clamp(0, 1)))
     expected = lambda a, b: round(10 * torch.log10(1 / ((a - b) ** 2).mean()).item(), 3)
     return _run(lambda a, b: round(float(fn(a, b)), 3), cases, expected, _name(fn))
+
+
+def check_matrix_entries(fn):
+    """fn(c_in, c_out, n, k, s, p): how many entries the dense matrix W^T of a ConvTranspose2d(c_in, c_out, k,
+    stride=s, padding=p) has, for an n x n input (zeros included)."""
+    cases = [(ci, co, n, k, s, p) for ci, co in ((1, 1), (3, 2)) for n in (1, 4, 7) for k, s, p in
+             ((1, 1, 0), (3, 1, 1), (4, 2, 1), (3, 3, 0))]
+
+    def expected(ci, co, n, k, s, p):
+        Y = F.conv_transpose2d(torch.zeros(1, ci, n, n), torch.zeros(ci, co, k, k), stride=s, padding=p)
+        return Y.numel() * ci * n * n  # one row per output number, one column per input number
+
+    return _run(fn, cases, expected)
+
+
+def check_columns_shape(fn):
+    """fn(x_shape, k_shape, s): the shape of the columns that trans_conv_fold hands to F.fold, for an input of
+    x_shape (N, C_in, H, W), a kernel of k_shape (C_in, C_out, kH, kW) and stride s (padding 0)."""
+    cases = [((1, 1, 3, 3), (1, 1, 2, 2), 1), ((2, 3, 4, 5), (3, 2, 3, 3), 2), ((8, 16, 32, 32), (16, 16, 4, 4), 2),
+             ((1, 4, 1, 6), (4, 5, 1, 3), 3)]
+
+    def expected(x_shape, k_shape, s):
+        # the columns are what F.unfold cuts out of the output: one column of C_out*kH*kW numbers per window
+        Y = F.conv_transpose2d(torch.zeros(x_shape), torch.zeros(k_shape), stride=s)
+        return tuple(F.unfold(Y, k_shape[2:], stride=s).shape)
+
+    return _run(lambda *args: tuple(int(v) for v in fn(*args)), cases, expected, _name(fn))
+
+
+def check_growth_exponent(fn):
+    """fn(sizes, values): the exponent b of the power law values ~ a * sizes**b that fits best (least squares
+    on the logarithms)."""
+    gen = torch.Generator().manual_seed(8)
+    cases = []
+    for b in (1.0, 2.0, 4.0, 0.5):
+        sizes = [4.0, 8.0, 16.0, 32.0, 64.0]
+        noise = torch.exp(0.1 * torch.randn(len(sizes), generator=gen, dtype=torch.float64)).tolist()
+        cases.append((sizes, [3.0 * s ** b * e for s, e in zip(sizes, noise)]))
+    cases.append(([10.0, 100.0], [7.0, 7.0]))
+
+    def expected(sizes, values):
+        logs = torch.log(torch.tensor(sizes, dtype=torch.float64))
+        A = torch.stack([logs, torch.ones_like(logs)], dim=1)
+        slope = torch.linalg.lstsq(A, torch.log(torch.tensor(values, dtype=torch.float64))[:, None]).solution[0, 0]
+        return round(slope.item(), 3)
+
+    return _run(lambda s, v: round(float(fn(list(s), list(v))), 3), cases, expected, _name(fn))

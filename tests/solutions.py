@@ -98,3 +98,23 @@ def round_trip_size(n, levels):
 
 def psnr(a, b):
     return 10 * torch.log10(1 / ((a - b) ** 2).mean())
+
+
+# 06-what-each-implementation-costs.ipynb
+def matrix_entries(c_in, c_out, n, k, s, p):
+    o = (n - 1) * s - 2 * p + k
+    return (c_out * o * o) * (c_in * n * n)
+
+
+def columns_shape(x_shape, k_shape, s):
+    n, _, h, w = x_shape
+    _, c_out, kh, kw = k_shape
+    return (n, c_out * kh * kw, h * w)
+
+
+def growth_exponent(sizes, values):
+    import math
+
+    xs, ys = [math.log(v) for v in sizes], [math.log(v) for v in values]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)

@@ -72,6 +72,19 @@ CHECKERS = {
         (lambda a, b: 10 * torch.log10(1 / ((a - b) ** 2).sum()), "returned"),
         (lambda a, b: 20 * torch.log10(1 / ((a - b) ** 2).mean()), "returned"),
     ]),
+    "check_matrix_entries": (solutions.matrix_entries, [
+        (lambda ci, co, n, k, s, p: solutions.matrix_entries(ci, co, n, k, s, p) // (ci * co), "returned"),
+        (lambda ci, co, n, k, s, p: co * ((n - 1) * s + k) ** 2 * ci * n * n, "expected"),  # forgets the crop
+    ]),
+    "check_columns_shape": (solutions.columns_shape, [
+        (lambda x, k, s: (x[0], k[1], x[2] * x[3]), "returned"),  # forgets the kernel's taps
+        (lambda x, k, s: (x[0], k[1] * k[2] * k[3], x[2] * x[3] * s * s), "expected"),
+        (lambda x, k, s: None, "raised TypeError"),
+    ]),
+    "check_growth_exponent": (solutions.growth_exponent, [
+        (lambda sizes, values: values[-1] / values[0], "returned"),
+        (lambda sizes, values: (values[-1] / values[0]) ** (1 / (sizes[-1] / sizes[0])), "expected"),
+    ]),
 }
 
 
