@@ -234,3 +234,36 @@ def image_html(A, title, role="output", vmin=0.0, vmax=1.0, scale=4, colored=Fal
     return (f'<div style="margin:4px 14px 4px 0"><div style="color:{color};font-weight:bold;font-size:18px;'
             f'margin-bottom:4px">{html.escape(title)}</div><img data-role="{role}" alt="{html.escape(title)}" '
             f'style="border:3px solid {color};image-rendering:pixelated" src="data:image/png;base64,{data}"></div>')
+
+
+IMPLEMENTATION_STYLES = {
+    "loop": ("#000000", "o"), "dense matrix": ("#D55E00", "s"), "sparse matrix": ("#E69F00", "D"),
+    "via conv": ("#56B4E9", "^"), "fold": ("#009E73", "v"), "torch": ("#0072B2", "*"),
+}
+
+
+def plot_growth(series, ylabel, title, ax=None):
+    """Log-log lines, one per implementation: `series` maps a name to (input sides n, values); returns the axes.
+
+    Each line's label carries its fitted growth exponent. Introduced in 06-what-each-implementation-costs.ipynb.
+    """
+    import matplotlib.pyplot as plt
+
+    from .costs import growth_exponent
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4.2), facecolor="white")
+    for name, (sizes, values) in series.items():
+        color, marker = IMPLEMENTATION_STYLES.get(name, ("#666666", "."))
+        label = f"{name}  (~ n^{growth_exponent(sizes, values):.1f})"
+        ax.loglog(sizes, values, marker=marker, color=color, lw=2, ms=7, label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted({n for sizes, _ in series.values() for n in sizes}))
+    ax.xaxis.set_major_formatter("{x:g}")
+    ax.xaxis.set_minor_locator(plt.NullLocator())
+    ax.set_xlabel("input side n (an n x n input)", fontsize=11)
+    ax.set_ylabel(ylabel, fontsize=11)
+    ax.set_title(title, fontsize=12)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=9, frameon=False, loc="upper left")
+    return ax

@@ -69,7 +69,8 @@ def imported_modules():
 
 def test_every_imported_package_is_pinned():
     pinned = set(pins(ROOT / "requirements.txt")) | set(pins(ROOT / "requirements-nodeps.txt"))
-    local = {"helpers", "solutions", "conftest", *(p.stem for p in (ROOT / "tests").glob("*.py"))}
+    local = {"helpers", "solutions", "conftest", "tasks",
+             *(p.stem for folder in ("tests", "benchmarks", "tools") for p in (ROOT / folder).glob("*.py"))}
     dists = packages_distributions()
     missing = []
     for module in sorted(imported_modules() - local - set(sys.stdlib_module_names)):
