@@ -5,7 +5,7 @@
     python3 tasks.py test         run the whole suite: unit and widget tests, strict nbval on every notebook
     python3 tasks.py lecture      the lecture view: the notebooks without code, sized for a projector (Voila)
     python3 tasks.py regenerate   re-execute every notebook in place from a fresh kernel (contributors)
-    python3 tasks.py bench        print the explorers' update latency
+    python3 tasks.py bench        print the benchmarks: implementations against torch, explorers, notebooks
 
 Extra arguments go to the tool underneath (jupyter lab, pytest, the benchmark script).
 Nothing is written outside the repository: pip runs without its cache (unless PIP_CACHE_DIR is set),
@@ -25,6 +25,8 @@ STATE = VENV / "state"
 STAMP = VENV / "installed.sha256"
 SETUP_FILES = ["requirements.txt", "requirements-nodeps.txt", "pyproject.toml"]
 SANITIZE = "tests/nbval_sanitize.cfg"
+NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", SANITIZE, "-p", "no:cacheprovider"]
+"""pytest's arguments for strict nbval, shared by `test` and benchmarks/run.py's timing of the notebooks."""
 
 
 def venv_python():
@@ -124,8 +126,7 @@ def lab(args):
 
 def test(args):
     before = notebook_digests()
-    code = run([venv_python(), "-m", "pytest", "tests", "notebooks", "--nbval", "--nbval-current-env",
-                "--nbval-sanitize-with", SANITIZE, "-p", "no:cacheprovider", *args])
+    code = run([venv_python(), "-m", "pytest", "tests", "notebooks", *NBVAL, *args])
     if notebook_digests() != before:
         print("FAILED: the test run modified a committed notebook", flush=True)
         return 1
@@ -151,7 +152,7 @@ def regenerate(args):
 
 
 def bench(args):
-    return run([venv_python(), "benchmarks/widget_latency.py", *args])
+    return run([venv_python(), "benchmarks/run.py", *args])
 
 
 COMMANDS = {"lab": lab, "test": test, "lecture": lecture, "regenerate": regenerate, "bench": bench}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Update latency of every *_explorer: time from setting a control to the redrawn view, p50 and p95.
 
-    python3 tasks.py bench            (or: .venv/bin/python benchmarks/widget_latency.py [--repeat N])
+    .venv/bin/python benchmarks/widget_latency.py [--repeat N]     (python3 tasks.py bench runs it too)
 
 Each explorer is built with its defaults, and again with every slider at its maximum; from there each
 control is moved through its whole range (every option of a dropdown, every value of a slider),
@@ -38,13 +38,15 @@ def measure(explorer, repeat):
     return times
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20)
-    args = parser.parse_args()
+def percentile(times, q):
+    """The q-quantile of the measured times (nearest rank below)."""
+    ordered = sorted(times)
+    return ordered[int(q * (len(ordered) - 1))]
+
+
+def latencies(repeat):
+    """(explorer name, "defaults" or "largest", every move's time in ms) for every *_explorer."""
     explorers = [(n, f) for n, f in inspect.getmembers(hw, inspect.isfunction) if n.endswith("_explorer")]
-    print(f"{'explorer':<28}{'start':<10}{'moves':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
-    worst = 0.0
     for name, build in explorers:
         for start in ("defaults", "largest"):
             explorer = build()
@@ -52,10 +54,19 @@ def main():
                 for control in explorer.controls.values():
                     if hasattr(control, "max"):
                         control.value = control.max
-            times = sorted(measure(explorer, args.repeat))
-            p95 = times[int(0.95 * (len(times) - 1))]
-            worst = max(worst, p95)
-            print(f"{name:<28}{start:<10}{len(times):>7}{statistics.median(times):>9.2f}{p95:>9.2f}{times[-1]:>9.2f}")
+            yield name, start, measure(explorer, repeat)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    print(f"{'explorer':<28}{'start':<10}{'moves':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
+    worst = 0.0
+    for name, start, times in latencies(args.repeat):
+        p95 = percentile(times, 0.95)
+        worst = max(worst, p95)
+        print(f"{name:<28}{start:<10}{len(times):>7}{statistics.median(times):>9.2f}{p95:>9.2f}{max(times):>9.2f}")
     print(f"worst p95: {worst:.2f} ms (target: at most 16 ms)")
 
 

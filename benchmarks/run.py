@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Every benchmark in one run: the implementations against torch's operator, the explorers' update latency,
+and the wall time of the notebook suite under strict nbval.
+
+    python3 tasks.py bench          (or: .venv/bin/python benchmarks/run.py [--quick] [--skip-notebooks])
+
+Times are the best of several rounds (helpers.costs.seconds); ratios are to F.conv_transpose2d on the same
+input in the same run, so they mean more than the absolute times on a shared machine.
+"""
+import argparse
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+import widget_latency
+from helpers import costs, trans_conv_output_shape
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tasks import NBVAL  # noqa: E402  (the same nbval arguments as `python3 tasks.py test`)
+
+# (what, batch, channels, n): every case uses kernel 4, stride 2, padding 1, float32
+CASES = [
+    ("target: batch 8, 16 -> 16 channels, 32x32", 8, 16, 32),
+    ("one channel, 32x32", 1, 1, 32),
+    ("one channel, 128x128", 1, 1, 128),
+]
+FOLD_TARGET = 2.0  # trans_conv_fold at most this many times torch's time, in the first case
+LATENCY_TARGET_MS = 16.0
+NOTEBOOK_TARGET_S = 60.0
+DENSE_BYTES_LIMIT = 2 ** 30  # the dense matrix is not built beyond 1 GiB
+
+
+def torch_without_onednn(X, K, *args):
+    """torch's own matrix-product-and-col2im path, the one it takes when oneDNN is off."""
+    with warnings.catch_warnings():  # switching oneDNN off warns about TF32 on Intel GPUs, irrelevant here
+        warnings.simplefilter("ignore", UserWarning)
+        with torch.backends.mkldnn.flags(enabled=False):
+            return costs.torch_operator(X, K, *args)
+
+
+def implementations(quick):
+    print("## Implementations, time relative to F.conv_transpose2d (kernel 4, stride 2, padding 1, float32)")
+    print(f"torch threads: {torch.get_num_threads()}")
+    rounds = dict(repeat=3, budget=0.02) if quick else dict(repeat=7, budget=0.1)
+    fold_ratio = None
+    for what, batch, channels, n in CASES:
+        X, K = costs.example(n, batch, channels)
+        o = trans_conv_output_shape(n, 4, 2, 1)[0]
+        dense_bytes = 4 * (channels * o * o) * (channels * n * n)
+        named = dict(costs.IMPLEMENTATIONS, **{"torch without oneDNN": torch_without_onednn})
+        for f in (costs.torch_operator, costs.trans_conv_fold, costs.trans_conv_via_conv):
+            f(X, K, 2, 1)  # first calls set things up (oneDNN's kernels, the allocator's pool)
+        # torch's time is the better of a measurement before and one after the others
+        base = costs.seconds(costs.torch_operator, X, K, 2, 1, **rounds)
+        times = {}
+        print(f"\n{what}\n{'implementation':<24}{'ms per call':>14}{'x torch':>10}")
+        for name, f in named.items():
+            if name == "dense matrix" and dense_bytes > DENSE_BYTES_LIMIT:
+                times[name] = f"not run: W^T would take {format_bytes(dense_bytes)}"
+                continue
+            if name == "loop" and quick and batch * channels * n * n > 4096:
+                times[name] = "not run with --quick"
+                continue
+            slow = name == "loop"  # seconds per call: two rounds of one call are enough
+            times[name] = costs.seconds(f, X, K, 2, 1, **(dict(repeat=2, budget=0) if slow else rounds))
+        base = min(base, times["torch"])
+        for name, t in times.items():
+            print(f"{name:<24}{t:>34}" if isinstance(t, str) else f"{name:<24}{t * 1e3:>14.3f}{t / base:>10.2f}")
+        if fold_ratio is None:
+            fold_ratio = times["fold"] / base
+    verdict = "met" if fold_ratio <= FOLD_TARGET else f"missed by {fold_ratio / FOLD_TARGET:.2f}x"
+    print(f"\ntrans_conv_fold / F.conv_transpose2d at the target size: {fold_ratio:.2f} "
+          f"(target: at most {FOLD_TARGET:g}; {verdict})")
+
+
+def format_bytes(n):
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{n} B"
+        n /= 1024
+
+
+def explorers(quick):
+    print("\n## Explorers, update latency (set a control -> view redrawn, in the kernel)")
+    repeat = 3 if quick else 20
+    print(f"{'explorer':<28}{'start':<10}{'moves':>7}{'p50 ms':>9}{'p95 ms':>9}")
+    worst = 0.0
+    for name, start, times in widget_latency.latencies(repeat):
+        p50, p95 = widget_latency.percentile(times, 0.5), widget_latency.percentile(times, 0.95)
+        worst = max(worst, p95)
+        print(f"{name:<28}{start:<10}{len(times):>7}{p50:>9.2f}{p95:>9.2f}")
+    print(f"worst p95: {worst:.2f} ms (target: at most {LATENCY_TARGET_MS:g} ms)")
+
+
+def notebooks():
+    print("\n## Notebook suite under strict nbval (install excluded)")
+    cmd = [sys.executable, "-m", "pytest", "notebooks", *NBVAL, "-q"]
+    print("+", " ".join(cmd[2:]), flush=True)
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
+    print(f"{summary}\nwall time: {wall:.1f} s (target: at most {NOTEBOOK_TARGET_S:g} s)")
+    return done.returncode
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, and the loop only on small inputs")
+    parser.add_argument("--skip-notebooks", action="store_true")
+    args = parser.parse_args()
+    implementations(args.quick)
+    explorers(args.quick)
+    return 0 if args.skip_notebooks else notebooks()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
