@@ -12,6 +12,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+from . import _checks
 from .matrix import conv_taps
 from .ops import check_arguments
 
@@ -52,10 +53,10 @@ def trans_conv_matrix(K, input_shape, stride=1, padding=0, output_padding=0, dil
     """
     if not (isinstance(input_shape, (tuple, list, torch.Size)) and len(input_shape) == 2):
         raise TypeError(f"input_shape must be two positive ints (H, W); got {input_shape!r}")
-    K = torch.as_tensor(K)
-    c_in = K.shape[0] if K.ndim == 4 else 1
-    a = check_arguments(torch.zeros(c_in, *input_shape) if K.ndim == 4 else torch.zeros(*input_shape),
-                        K, stride, padding, output_padding, dilation, groups)
+    h, w = _checks.pair(input_shape, "input_shape", minimum=1)
+    K = _checks.tensor(K, "K")
+    X = torch.zeros(K.shape[0], h, w) if K.ndim == 4 else torch.zeros(h, w)  # stands in for the input
+    a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
     return _matrix(a, sparse)
 
 

@@ -171,6 +171,15 @@ def test_trans_conv_matrix_with_channels_and_groups():
     assert T.reshape(6, -1, 4, 15)[:3, :, 2:].abs().sum() == 0 and T.reshape(6, -1, 4, 15)[3:, :, :2].abs().sum() == 0
     with pytest.raises(TypeError, match="input_shape must be two positive ints"):
         trans_conv_matrix(K, 5)
+    for bad, exc, words in [((3, 0), ValueError, "input_shape must be a positive integer"),
+                            ((3, 2.5), TypeError, "input_shape must be an int or a pair"),
+                            ("ab", TypeError, "input_shape must be two positive ints")]:
+        with pytest.raises(exc, match=words):
+            trans_conv_matrix(K, bad)
+    with pytest.raises(TypeError, match="K must be a tensor or an array-like of numbers"):
+        trans_conv_matrix("kernel", (3, 3))
+    with pytest.raises(ValueError, match="K must have shape"):
+        trans_conv_matrix(torch.ones(2, 2, 2), (3, 3))
 
 
 def test_public_api():
