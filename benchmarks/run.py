@@ -31,7 +31,6 @@ CASES = [
     ("one channel, 128x128", 1, 1, 128),
 ]
 FOLD_TARGET = 2.0  # trans_conv_fold at most this many times torch's time, in the first case
-LATENCY_TARGET_MS = 16.0
 NOTEBOOK_TARGET_S = 60.0
 DENSE_BYTES_LIMIT = 2 ** 30  # the dense matrix is not built beyond 1 GiB
 
@@ -54,8 +53,8 @@ def implementations(quick):
         o = trans_conv_output_shape(n, 4, 2, 1)[0]
         dense_bytes = 4 * (channels * o * o) * (channels * n * n)
         named = dict(costs.IMPLEMENTATIONS, **{"torch without oneDNN": torch_without_onednn})
-        for f in (costs.torch_operator, costs.trans_conv_fold, costs.trans_conv_via_conv):
-            f(X, K, 2, 1)  # first calls set things up (oneDNN's kernels, the allocator's pool)
+        for name in ("torch", "fold", "via conv"):
+            named[name](X, K, 2, 1)  # first calls set things up (oneDNN's kernels, the allocator's pool)
         # torch's time is the better of a measurement before and one after the others
         base = costs.seconds(costs.torch_operator, X, K, 2, 1, **rounds)
         times = {}
@@ -88,14 +87,7 @@ def format_bytes(n):
 
 def explorers(quick):
     print("\n## Explorers, update latency (set a control -> view redrawn, in the kernel)")
-    repeat = 3 if quick else 20
-    print(f"{'explorer':<28}{'start':<10}{'moves':>7}{'p50 ms':>9}{'p95 ms':>9}")
-    worst = 0.0
-    for name, start, times in widget_latency.latencies(repeat):
-        p50, p95 = widget_latency.percentile(times, 0.5), widget_latency.percentile(times, 0.95)
-        worst = max(worst, p95)
-        print(f"{name:<28}{start:<10}{len(times):>7}{p50:>9.2f}{p95:>9.2f}")
-    print(f"worst p95: {worst:.2f} ms (target: at most {LATENCY_TARGET_MS:g} ms)")
+    widget_latency.report(3 if quick else 20)
 
 
 def notebooks():

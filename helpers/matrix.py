@@ -46,9 +46,9 @@ def kernel2matrix(K, input_shape, stride=1, padding=0, dilation=1, sparse=False)
                 f"input_shape is smaller than the dilated kernel on the {axis}: i + 2*p = {n} + 2*{pa} = {n + 2 * pa} "
                 f"< d*(k-1) + 1 = {da}*({ka}-1) + 1 = {da * (ka - 1) + 1}"
             )
-    rows, cols, a, b = conv_taps((h, w), (kh, kw), s, p, d)
-    values = K[a, b]
     h_out, w_out = conv_output_shape((h, w), (kh, kw), s, p, d)
+    rows, cols, a, b = conv_taps((h, w), (kh, kw), s, p, d, output_shape=(h_out, w_out))
+    values = K[a, b]
     if sparse:
         shape = (h_out * w_out, h * w)
         return torch.sparse_coo_tensor(torch.stack([rows, cols]), values, shape, check_invariants=True).coalesce()

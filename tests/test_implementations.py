@@ -10,6 +10,7 @@ from test_ops import random_trans_conv_config
 
 import helpers
 from helpers import (
+    costs,
     implementations,
     kernel2matrix,
     recovering_output_padding,
@@ -17,20 +18,11 @@ from helpers import (
     trans_conv_matrix,
 )
 
-
-def via_dense_matrix(*args, **kwargs):
-    return helpers.trans_conv_via_matrix(*args, sparse=False, **kwargs)
-
-
-def via_sparse_matrix(*args, **kwargs):
-    return helpers.trans_conv_via_matrix(*args, sparse=True, **kwargs)
-
-
 IMPLEMENTATIONS = {
     "loop": trans_conv,
     "via_conv": helpers.trans_conv_via_conv,
-    "via_dense_matrix": via_dense_matrix,
-    "via_sparse_matrix": via_sparse_matrix,
+    "via_dense_matrix": costs.dense_matrix,
+    "via_sparse_matrix": costs.sparse_matrix,
     "via_matrix": helpers.trans_conv_via_matrix,
     "fold": helpers.trans_conv_fold,
 }
