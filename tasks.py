@@ -6,6 +6,7 @@
     python3 tasks.py lecture      the lecture view: the notebooks without code, sized for a projector (Voila)
     python3 tasks.py regenerate   re-execute every notebook in place from a fresh kernel (contributors)
     python3 tasks.py bench        print the benchmarks: implementations against torch, explorers, notebooks
+    python3 tasks.py site         build site/, the static web book (offline, live explorers, no kernel)
 
 Extra arguments go to the tool underneath (jupyter lab, pytest, the benchmark script).
 Nothing is written outside the repository: pip runs without its cache (unless PIP_CACHE_DIR is set),
@@ -155,7 +156,13 @@ def bench(args):
     return run([venv_python(), "benchmarks/run.py", *args])
 
 
-COMMANDS = {"lab": lab, "test": test, "lecture": lecture, "regenerate": regenerate, "bench": bench}
+def site(args):
+    """The notebooks with their stored outputs, rendered to site/ (never executed, never written)."""
+    return run([venv_python(), "site_builder/build.py", *args])
+
+
+COMMANDS = {"lab": lab, "test": test, "lecture": lecture, "regenerate": regenerate, "bench": bench,
+            "site": site}
 
 
 def main(argv):
