@@ -1,0 +1,239 @@
+"""The static web book (python3 tasks.py site), built into a temporary folder and read in Chromium offline.
+
+The build runs here (it fetches KaTeX with `npm ci` the first time, from package-lock.json) and must
+leave every notebook as it was. Chromium then opens every page from a server on 127.0.0.1 with every
+request to another host refused, and checks: nothing left the machine, no console error, no formula
+left untypeset, every explorer live (its ES module running in the page) and redrawing on every
+keyboard move of each of its controls, previous/contents/next links, and the lecture mode.
+Without Chromium the browser tests are skipped, unless REQUIRE_BROWSER is set (as .ci/run does).
+"""
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "site_builder"))
+from offline import CHROMIUM_ARGS, OfflineContext, chromium_path, serve  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+MAX_MOVES = 24  # keyboard moves per control at most (right to the end, left to the start, back)
+
+
+def page_name(path):
+    return "index.html" if path.name == "00-index.ipynb" else path.stem + ".html"
+
+
+def explorer_count(path):
+    cells = json.loads(path.read_text())["cells"]
+    return sum(WIDGET_VIEW in o.get("data", {}) for c in cells for o in c.get("outputs", []))
+
+
+def has_math(path):
+    cells = json.loads(path.read_text())["cells"]
+    return any(c["cell_type"] == "markdown" and "$" in "".join(c["source"]) for c in cells)
+
+
+def digests():
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in NOTEBOOKS}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    assert NOTEBOOKS, "no notebooks found"
+    out = tmp_path_factory.mktemp("book") / "site"
+    before = digests()
+    result = subprocess.run([sys.executable, str(ROOT / "site_builder/build.py"), "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {"out": out, "before": before, "after": digests(), "log": result.stdout}
+
+
+def test_building_leaves_every_notebook_unchanged(built):
+    assert built["before"] == built["after"]
+
+
+def test_every_notebook_has_a_page_and_everything_is_inside_the_site(built):
+    out = built["out"]
+    for path in NOTEBOOKS:
+        assert (out / page_name(path)).is_file(), f"no page for {path.name}"
+    assert (out / "assets/katex/katex.min.css").is_file()
+    assert list((out / "assets/katex/fonts").glob("*.woff2")), "KaTeX's fonts were not copied"
+    links = re.compile(r'(?:href|src)="([^"#]*)')
+    for page in out.glob("*.html"):
+        for target in links.findall(page.read_text()):
+            if not target or target.startswith(("data:", "mailto:")):
+                continue
+            assert not re.match(r"^[a-z]+:|^//", target), f"{page.name} refers outside the site: {target}"
+            assert (out / target).exists(), f"{page.name} links to {target}, which is not in the site"
+    sheets = (out / "assets/katex/katex.min.css").read_text()
+    assert "http" not in re.sub(r"/\*.*?\*/", "", sheets, flags=re.S), "KaTeX's CSS refers to the network"
+
+
+@pytest.fixture(scope="module")
+def origin(built):
+    with serve(built["out"]) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_path()
+    if path is None:
+        import os
+
+        message = "Chromium is not installed (Debian/Ubuntu: apt-get install chromium)"
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def offline(browser, origin):
+    ctx = OfflineContext(browser, origin, viewport={"width": 1200, "height": 900})
+    yield ctx
+    ctx.close()
+
+
+def open_page(offline, name):
+    page = offline.new_page()
+    page.goto(f"{offline.origin}/{name}", wait_until="load")
+    page.wait_for_function("() => window.explorersReady !== undefined")
+    page.evaluate("() => window.explorersReady")
+    return page
+
+
+TEXT_OUTSIDE_CODE = """() => {
+  const parts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {acceptNode(n) {
+    return n.parentElement.closest('pre, code, script, style, .katex')
+      ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
+  }});
+  while (walker.nextNode()) parts.push(walker.currentNode.textContent);
+  return parts.join(' ');
+}"""
+RAW_LATEX = re.compile(r"\$[^$\s][^$]*\$|\$\$|\\[()\[\]]|\\[A-Za-z]+")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_page_reads_offline_with_its_math_typeset(offline, path):
+    page = open_page(offline, page_name(path))
+    text = page.evaluate(TEXT_OUTSIDE_CODE)
+    raw = RAW_LATEX.findall(text)
+    assert not raw, f"untypeset LaTeX on {page_name(path)}: {raw[:5]}"
+    assert page.locator(".katex-error").count() == 0
+    if has_math(path):
+        assert page.locator(".katex").count() > 0
+    assert page.locator("main h1").count() == 1
+    assert offline.refused == [], f"requests left the machine: {offline.refused}"
+    assert offline.errors == [], offline.errors
+
+
+def test_previous_contents_next_walk_through_the_book(offline):
+    page = open_page(offline, "index.html")
+    names = [page_name(p) for p in NOTEBOOKS]
+    for k, name in enumerate(names):
+        assert page.url.endswith("/" + name)
+        prev_link = page.locator("header .nav-prev a")
+        if k == 0:
+            assert prev_link.count() == 0
+        else:
+            assert prev_link.get_attribute("href") == names[k - 1]
+        if k > 0:
+            assert page.locator("header .nav-contents a").get_attribute("href") == "index.html"
+        if k + 1 < len(names):
+            page.locator("footer .nav-next a").click()
+            page.wait_for_load_state("load")
+        else:
+            assert page.locator("header .nav-next a").count() == 0
+    assert offline.refused == [] and offline.errors == [], offline.refused + offline.errors
+
+
+def test_lecture_mode_enlarges_the_type_and_folds_the_code(offline):
+    name = page_name(NOTEBOOKS[1])
+    page = open_page(offline, name)
+    size = "() => parseFloat(getComputedStyle(document.documentElement).fontSize)"
+    normal = page.evaluate(size)
+    assert page.locator("details.code[open]").count() == page.locator("details.code").count() > 0
+    page.locator("header .reading-toggle").click()
+    assert page.evaluate(size) >= 1.3 * normal
+    assert page.locator("details.code[open]").count() == 0
+    page.reload(wait_until="load")  # the choice is remembered
+    assert page.evaluate("() => document.documentElement.classList.contains('lecture')")
+    assert page.locator("details.code[open]").count() == 0
+    page.keyboard.press("l")
+    assert page.evaluate(size) == normal
+    assert page.locator("details.code[open]").count() == page.locator("details.code").count()
+    assert offline.errors == [], offline.errors
+
+
+# ----- explorers ----------------------------------------------------------------------------------
+
+WATCH = """(box) => {
+  const view = box.querySelector('.tc-view');
+  window.__redraws = 0;
+  if (window.__observer) window.__observer.disconnect();
+  window.__observer = new MutationObserver(() => { window.__redraws += 1; });
+  window.__observer.observe(view, {childList: true, subtree: true, characterData: true, attributes: true});
+}"""
+STATE = """(box) => Object.fromEntries([...box.querySelectorAll('.tc-controls [name]')].map(e => [e.name,
+  e.type === 'checkbox' ? e.checked : e.type === 'range' ? Number(e.value) : e.value]))"""
+
+
+def keyboard_moves(control):
+    """The keys that move a control one step at a time through its range and back, each a change."""
+    kind = control.evaluate("e => e.type")
+    if kind == "checkbox":
+        return [" ", " "]
+    if kind == "range":
+        lo, hi, value = control.evaluate("e => [Number(e.min), Number(e.max), Number(e.value)]")
+        keys = ["ArrowRight"] * (hi - value) + ["ArrowLeft"] * (hi - lo) + ["ArrowRight"] * (value - lo)
+    else:
+        n, k = control.evaluate("e => [e.options.length, e.selectedIndex]")
+        keys = ["ArrowDown"] * (n - 1 - k) + ["ArrowUp"] * (n - 1) + ["ArrowDown"] * k
+    return keys[:MAX_MOVES]
+
+
+def explorer_pages():
+    pages = [p for p in NOTEBOOKS if explorer_count(p)]
+    assert pages, "no notebook has an explorer"
+    return pages
+
+
+@pytest.mark.parametrize("path", explorer_pages(), ids=[p.stem for p in explorer_pages()])
+def test_every_explorer_is_live_and_redraws_on_every_keyboard_move(offline, path):
+    page = open_page(offline, page_name(path))
+    boxes = page.locator(".explorer")
+    assert boxes.count() == explorer_count(path)
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        assert box.get_attribute("data-live") == "yes", f"explorer {i} on {path.name} is not live"
+        assert box.locator(".explorer-snapshot").is_hidden()
+        controls = box.locator(".tc-controls [name]")
+        assert controls.count() > 0
+        for c in range(controls.count()):
+            control = controls.nth(c)
+            control.scroll_into_view_if_needed()
+            name = control.get_attribute("name")
+            for key in keyboard_moves(control):
+                before = box.evaluate(STATE)
+                box.evaluate(WATCH)
+                control.focus()
+                control.press(key)
+                page.wait_for_function("() => window.__redraws > 0", timeout=5000)
+                after = box.evaluate(STATE)
+                assert after != before, f"{name} on {path.name}: {key} did not move the control"
+                assert box.locator(".tc-view").inner_text().strip(), f"{name}: the view is empty"
+    assert offline.refused == [] and offline.errors == [], offline.refused + offline.errors
