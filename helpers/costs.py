@@ -9,7 +9,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from .implementations import trans_conv_fold, trans_conv_via_conv, trans_conv_via_matrix
+from .implementations import trans_conv_fold, trans_conv_subpixel, trans_conv_via_conv, trans_conv_via_matrix
 from .ops import check_arguments, trans_conv
 
 
@@ -33,6 +33,7 @@ IMPLEMENTATIONS = {
     "sparse matrix": sparse_matrix,
     "via conv": trans_conv_via_conv,
     "fold": trans_conv_fold,
+    "sub-pixel": trans_conv_subpixel,
     "torch": torch_operator,
 }
 """Every implementation by name, each called as f(X, K, stride, padding, ...); "torch" is F.conv_transpose2d."""

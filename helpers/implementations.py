@@ -1,8 +1,10 @@
-"""Three more ways to compute the transposed convolution, each with trans_conv's signature and checks.
+"""Four more ways to compute the transposed convolution, each with trans_conv's signature and checks.
 
 - trans_conv_via_conv: insert zeros between the inputs, pad, flip the kernel, run a direct convolution.
 - trans_conv_via_matrix: multiply by the transposed convolution's matrix W^T (dense, or sparse when large).
 - trans_conv_fold: one matrix multiplication makes every stamp; F.fold (col2im) adds them into place.
+- trans_conv_subpixel: one stride-1 convolution computes the s*s phases of the output, then they are
+  interleaved (the sub-pixel view; the phases are introduced in 04-checkerboard-artifacts.ipynb).
 
 Each accepts X (H, W), (C_in, H, W) or a batch (N, C_in, H, W), as helpers.trans_conv does, and agrees
 with F.conv_transpose2d (tests/test_implementations.py). Introduced in 06-what-each-implementation-costs.ipynb.
@@ -121,3 +123,55 @@ def trans_conv_fold(X, K, stride=1, padding=0, output_padding=0, dilation=1, gro
     (sh, sw), (dh, dw), (ph, pw), (oph, opw) = a.stride, a.dilation, a.padding, a.output_padding
     full = F.fold(columns, ((h - 1) * sh + dh * (kh - 1) + 1, (w - 1) * sw + dw * (kw - 1) + 1), **fold)
     return a.restore(F.pad(full, (-pw, opw - pw, -ph, oph - ph)))
+
+
+def trans_conv_subpixel(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed convolution in the sub-pixel (phase) view: one stride-1 convolution of the small
+    input to s_h*s_w*C_out channels, then an interleave (PixelShuffle's rearrangement), then a crop.
+
+    Output row y = i*s + d*a - p receives X[i] * K[a]. The rows whose uncropped index is r mod s
+    (a "phase") take only the taps with d*a = r mod s: the sub-kernel K[r::s] when d = 1. So each
+    phase is an ordinary convolution of X with its own (flipped) sub-kernel, no zero is inserted
+    into X, and the s_h*s_w phases are computed at once as the output channels of one F.conv2d.
+    Dilation d > 1 is supported: the kernel is spread out by d first (zero taps in the sub-kernels).
+    Same inputs, shapes and refusals as helpers.trans_conv.
+    Introduced in 04-checkerboard-artifacts.ipynb.
+    """
+    a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
+    n, g, c_group = a.X.shape[0], a.groups, a.K.shape[1]
+    (sh, sw), (ph, pw), (ho, wo) = a.stride, a.padding, a.output_shape
+    weight, (qh, qw) = subpixel_weight(a.K, a.stride, a.dilation, g)
+    # every phase of every output channel at once; channels_last is the layout oneDNN's conv prefers
+    last = torch.channels_last
+    phases = F.conv2d(a.X.contiguous(memory_format=last), weight.contiguous(memory_format=last),
+                      padding=(qh - 1, qw - 1), groups=g)  # (N, g*sh*sw*c_group, hp, wp)
+    hp, wp = phases.shape[-2:]
+    # interleave: channel (group, rh, rw, c) at (m, l) goes to row m*sh + rh, column l*sw + rw;
+    # rows and columns past the interleaved ones (output_padding) stay zero
+    Y = phases.new_zeros((n, g * c_group, max(hp * sh, ph + ho), max(wp * sw, pw + wo)))
+    Y[..., :hp * sh, :wp * sw].view(n, g, c_group, hp, sh, wp, sw).copy_(
+        phases.view(n, g, sh, sw, c_group, hp, wp).permute(0, 1, 4, 5, 2, 6, 3))
+    return a.restore(Y[..., ph:ph + ho, pw:pw + wo].contiguous())  # crop the padding
+
+
+def subpixel_weight(K, stride, dilation=(1, 1), groups=1):
+    """The F.conv2d weight (C_out*s_h*s_w, C_in/groups, q_h, q_w) of the sub-pixel view, and
+    (q_h, q_w), the taps per phase, for K (C_in, C_out/groups, kH, kW) and (h, w) pairs stride and
+    dilation.
+
+    Output channel (group, r_h, r_w, c) holds the sub-kernel of phase (r_h, r_w): K's taps a with
+    d*a = r mod s (K[:, c, r_h::s_h, r_w::s_w] when d = 1), padded with zeros to q taps and turned
+    by 180 degrees, so that F.conv2d (a correlation) computes the convolution.
+    Introduced in 04-checkerboard-artifacts.ipynb.
+    """
+    c_in, c_group, kh, kw = K.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    # the kernel spread out by the dilation, then padded so that each axis is whole phases long
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    qh, qw = -(-span_h // sh), -(-span_w // sw)
+    spread = K.new_zeros((c_in, c_group, qh * sh, qw * sw))
+    spread[:, :, :span_h:dh, :span_w:dw] = K
+    # tap a = q*s + r: split each axis into (q, r), order the channels (r_h, r_w, c) within a group
+    sub = spread.reshape(c_in, c_group, qh, sh, qw, sw).permute(0, 3, 5, 1, 2, 4).flip(-2, -1)
+    per_group = sub.reshape(groups, c_in // groups, sh * sw * c_group, qh, qw).transpose(1, 2)
+    return per_group.reshape(groups * sh * sw * c_group, c_in // groups, qh, qw), (qh, qw)

@@ -25,6 +25,7 @@ IMPLEMENTATIONS = {
     "via_sparse_matrix": costs.sparse_matrix,
     "via_matrix": helpers.trans_conv_via_matrix,
     "fold": helpers.trans_conv_fold,
+    "subpixel": helpers.trans_conv_subpixel,
 }
 NEW = [name for name in IMPLEMENTATIONS if name != "loop"]
 
@@ -175,5 +176,58 @@ def test_trans_conv_matrix_with_channels_and_groups():
 
 
 def test_public_api():
-    for name in ["trans_conv_via_conv", "trans_conv_via_matrix", "trans_conv_fold", "trans_conv_matrix"]:
+    for name in ["trans_conv_via_conv", "trans_conv_via_matrix", "trans_conv_fold", "trans_conv_matrix",
+                 "trans_conv_subpixel"]:
         assert callable(getattr(helpers, name)) and name in helpers.__all__
+
+
+@pytest.mark.parametrize("seed", range(60, 200))
+@pytest.mark.parametrize("layout", ["2d", "channels", "batch"])
+def test_subpixel_matches_conv_transpose2d_on_more_configurations(layout, seed):
+    """With the 180 cases of test_matches_conv_transpose2d: 600 random configurations in all."""
+    X, K, cfg = random_case(seed, layout)
+    torch.testing.assert_close(helpers.trans_conv_subpixel(X, K, **cfg), expected(X, K, cfg), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_subpixel_with_kernels_smaller_than_the_stride(seed):
+    """Strides up to 5 and kernels up to 2 wide: some phases have no tap at all and stay zero."""
+    r = random.Random(f"empty-{seed}")
+    g = torch.Generator().manual_seed(seed)
+    s, k = (r.randint(2, 5), r.randint(2, 5)), (r.randint(1, 2), r.randint(1, 2))
+    op = (r.randint(0, s[0] - 1), r.randint(0, s[1] - 1))
+    X, K = torch.randn(r.randint(1, 3), 2, 4, 3, generator=g), torch.randn(2, 3, *k, generator=g)
+    cfg = {"stride": s, "padding": (r.randint(0, 1), 0), "output_padding": op}
+    torch.testing.assert_close(helpers.trans_conv_subpixel(X, K, **cfg), F.conv_transpose2d(X, K, **cfg))
+
+
+def test_subpixel_is_one_stride_1_convolution_of_the_small_input(monkeypatch):
+    calls = []
+    real = F.conv2d
+    monkeypatch.setattr(F, "conv2d", lambda *a, **k: calls.append((a[0].shape, a[1].shape, k)) or real(*a, **k))
+    X, K = torch.randn(2, 4, 5, 6), torch.randn(4, 3, 4, 3)
+    helpers.trans_conv_subpixel(X, K, stride=(2, 3), padding=1, groups=2)
+    # no zeros inserted: the input keeps its 5x6; 2*3 phases of 2*3 output channels, 2x1 taps each
+    assert calls == [((2, 4, 5, 6), (2 * 3 * 6, 2, 2, 1), {"padding": (1, 0), "groups": 2})]
+
+
+def test_subpixel_weight_holds_the_flipped_sub_kernels():
+    K = torch.arange(1.0, 1 + 5 * 4).reshape(1, 1, 5, 4)
+    weight, taps = implementations.subpixel_weight(K, (2, 2))
+    assert taps == (3, 2)
+    for rh in range(2):
+        for rw in range(2):
+            sub = K[0, 0, rh::2, rw::2]  # the taps of phase (rh, rw)
+            padded = F.pad(sub, (0, 2 - sub.shape[1], 0, 3 - sub.shape[0]))
+            assert torch.equal(weight[rh * 2 + rw, 0], padded.flip(0, 1))
+
+
+def test_subpixel_passes_gradients_like_the_operator():
+    g = torch.Generator().manual_seed(0)
+    X, K = torch.randn(2, 2, 4, 5, generator=g), torch.randn(2, 3, 3, 4, generator=g)
+    grads = []
+    for f in (helpers.trans_conv_subpixel, lambda X, K, **c: F.conv_transpose2d(X, K, **c)):
+        Xg, Kg = X.clone().requires_grad_(), K.clone().requires_grad_()
+        f(Xg, Kg, stride=2, padding=1, output_padding=1).square().sum().backward()
+        grads.append((Xg.grad, Kg.grad))
+    torch.testing.assert_close(grads[0], grads[1])
