@@ -1,137 +1,81 @@
-"""Tensor operations written as loops for reading, each checked against torch.nn.functional in tests/.
+"""The loops of the notebooks, on tensors: corr2d, the transposed convolution, its stamps and overlaps.
 
-No plotting here: figures live in helpers.plots, size arithmetic in helpers.shapes.
+Each is checked against torch.nn.functional in tests/. Argument checking lives in helpers._checks
+(one line at the top of each function); figures live in helpers.plots, size arithmetic in helpers.shapes.
 """
-from typing import NamedTuple
-
 import torch
+import torch.nn.functional as F
 
 from . import _checks
+from ._checks import Arguments, check_arguments  # noqa: F401  (helpers.ops.check_arguments is public)
 from .shapes import trans_conv_output_shape
 
 
 def corr2d(X, K):
-    """2-D cross-correlation of X (H, W) with K (kH, kW): Y of shape (H-kH+1, W-kW+1), as d2l.corr2d.
+    """2-D cross-correlation of X (H, W) with K (h, w): Y of shape (H-h+1, W-w+1), as d2l.corr2d.
 
     Introduced in 01-transposed-convolution-loop.ipynb.
     """
-    X, K = _checks.grids(X, K)
-    (h, w), (kh, kw) = X.shape, K.shape
-    if kh > h or kw > w:
-        raise ValueError(f"K must fit inside X: K has shape {(kh, kw)}, X has shape {(h, w)}")
-    Y = torch.zeros((h - kh + 1, w - kw + 1), dtype=torch.promote_types(X.dtype, K.dtype))
+    X, K = _checks.corr2d_arguments(X, K)
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype)
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            Y[i, j] = (X[i:i + kh, j:j + kw] * K).sum()
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
     return Y
 
 
-class Arguments(NamedTuple):
-    """A transposed convolution's arguments after checking: X batched, K 4-D, every size an (h, w) pair."""
-
-    X: torch.Tensor  # (N, C_in, H, W)
-    K: torch.Tensor  # (C_in, C_out/groups, kH, kW), in the same dtype as X
-    stride: tuple
-    padding: tuple
-    output_padding: tuple
-    dilation: tuple
-    groups: int
-    output_shape: tuple  # (H_out, W_out)
-    leading: int  # how many leading dimensions the caller's X lacked: 2 for (H, W), 1 for (C_in, H, W), 0
-
-    def restore(self, Y):
-        """Y (N, C_out, H_out, W_out) in the caller's layout: (H_out, W_out), (C_out, H_out, W_out) or batched."""
-        return Y[(0,) * self.leading]
-
-
-def check_arguments(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
-    """Check a transposed convolution's arguments and return them as `Arguments`.
-
-    Every implementation (the loop here, and those in helpers.implementations) calls this first, so all of
-    them accept the same inputs and refuse the same ones with the same words.
-    """
-    X, K = _checks.tensor(X, "X"), _checks.tensor(K, "K")
-    if X.ndim == 2:
-        if K.ndim != 2:
-            raise ValueError(f"K must have shape (kH, kW) when X has shape (H, W); got K of shape {tuple(K.shape)}")
-    elif X.ndim in (3, 4):
-        layout = "(C_in, H, W)" if X.ndim == 3 else "(N, C_in, H, W)"
-        if K.ndim != 4:
-            raise ValueError(
-                f"K must have shape (C_in, C_out, kH, kW) when X has shape {layout}; got K of shape {tuple(K.shape)}"
-            )
-        if K.shape[0] != X.shape[-3]:
-            raise ValueError(
-                f"K.shape[0] must equal the input channels C_in of X {layout} (ConvTranspose2d's weight layout "
-                f"is (C_in, C_out, kH, kW)); got K.shape[0]={K.shape[0]}, C_in={X.shape[-3]}"
-            )
-    else:
-        raise ValueError(f"X must have shape (H, W), (C_in, H, W) or (N, C_in, H, W); got shape {tuple(X.shape)}")
-    _checks.nonempty(X, "X")
-    _checks.nonempty(K, "K")
-    groups = _checks.positive_int(groups, "groups")
-    if X.ndim == 2 and groups != 1:
-        raise ValueError(f"groups needs channels: X must have shape (C_in, H, W) when groups={groups}")
-    if X.ndim > 2 and X.shape[-3] % groups:
-        raise ValueError(f"groups must divide the input channels; got C_in={X.shape[-3]}, groups={groups}")
-    leading = 4 - X.ndim
-    X, K = X[(None,) * leading], (K[None, None] if K.ndim == 2 else K)
-    s = _checks.pair(stride, "stride", minimum=1)
-    p = _checks.pair(padding, "padding", minimum=0)
-    op = _checks.pair(output_padding, "output_padding", minimum=0)
-    d = _checks.pair(dilation, "dilation", minimum=1)
-    out = trans_conv_output_shape(X.shape[-2:], K.shape[-2:], s, p, op, d)  # refuses what crops everything
-    dtype = torch.promote_types(X.dtype, K.dtype)
-    return Arguments(X.to(dtype), K.to(dtype), s, p, op, d, groups, out, leading)
-
-
 def trans_conv(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
-    """Transposed convolution by the loop: each input element adds a scaled copy of K to the output.
+    """Transposed convolution by the loop of notebook 01: each X[i, j] adds X[i, j] * K to the output.
 
-    X (H, W) with K (kH, kW) gives Y (H_out, W_out);
-    X (C_in, H, W) with K (C_in, C_out/groups, kH, kW), ConvTranspose2d's weight layout, gives
-    Y (C_out, H_out, W_out), and a batch X (N, C_in, H, W) gives Y (N, C_out, H_out, W_out).
-    stride, padding, output_padding and dilation are ints or (h, w) pairs, as in nn.ConvTranspose2d;
-    with groups=g, input channel c feeds only the output channels of its group.
+    Extended from notebook 01: the window of X[i, j] starts at (i*s, j*s) for a stride s, its taps are
+    d apart for a dilation d, the uncropped output is cropped by `padding` on each side, and
+    output_padding adds rows and columns at the far end. With channels, input channel c adds
+    X[c, i, j] * K[c] to the output channels of its group.
+
+    X (H, W) with K (h, w) gives Y (H_out, W_out); X (C_in, H, W) with K (C_in, C_out/groups, h, w),
+    ConvTranspose2d's weight layout, gives Y (C_out, H_out, W_out); a batch X (N, C_in, H, W) gives
+    Y (N, C_out, H_out, W_out). stride, padding, output_padding and dilation are ints or (h, w) pairs,
+    as in nn.ConvTranspose2d. Gradients flow to X and K as through F.conv_transpose2d.
     Introduced in 01-transposed-convolution-loop.ipynb (groups in 02-padding-stride-and-channels.ipynb).
     """
-    a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
-    return a.restore(torch.stack([_trans_conv(x, a) for x in a.X]))
-
-
-def _trans_conv(X, a):
-    """The loop itself, on one X (C_in, H, W) with the checked arguments `a`."""
-    c_in, h, w = X.shape
-    _, c_group, kh, kw = a.K.shape
-    c_out, in_per_group = c_group * a.groups, c_in // a.groups
-    (h_out, w_out), (sh, sw), (ph, pw), (dh, dw) = a.output_shape, a.stride, a.padding, a.dilation
-    # The uncropped output: every stamp fits, plus the output_padding rows and columns at the far end.
-    full = torch.zeros((c_out, h_out + 2 * ph, w_out + 2 * pw), dtype=X.dtype)
-    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
-    for c in range(c_in):
-        g = c // in_per_group  # this input channel stamps into its group's output channels only
-        out = full[g * c_group:(g + 1) * c_group]
-        for i in range(h):
-            for j in range(w):
-                out[:, i * sh:i * sh + span_h:dh, j * sw:j * sw + span_w:dw] += X[c, i, j] * a.K[c]
-    return full[:, ph:ph + h_out, pw:pw + w_out]
+    args = _checks.loop_arguments(X, K, stride, padding, output_padding, dilation, groups)
+    X, K = args.X, args.K  # X (N, C_in, H, W), K (C_in, C_out/groups, h, w)
+    h, w = K.shape[-2:]
+    (sh, sw), (ph, pw), (dh, dw) = args.stride, args.padding, args.dilation
+    H_out, W_out = args.output_shape
+    c_group = K.shape[1]  # output channels per group
+    in_group = X.shape[1] // args.groups  # input channels per group
+    # The uncropped output: every window fits, and output_padding's rows and columns are at the far end.
+    Y = X.new_zeros((X.shape[0], c_group * args.groups, H_out + 2 * ph, W_out + 2 * pw))
+    for c in range(X.shape[1]):
+        o = c // in_group * c_group  # input channel c adds to output channels o .. o + c_group - 1
+        for i in range(X.shape[2]):
+            for j in range(X.shape[3]):
+                rows = slice(i * sh, i * sh + dh * (h - 1) + 1, dh)  # h rows from i*s, d apart
+                cols = slice(j * sw, j * sw + dw * (w - 1) + 1, dw)
+                Y[:, o:o + c_group, rows, cols] += X[:, c, i, j, None, None, None] * K[c]
+    return args.restore(Y[:, :, ph:ph + H_out, pw:pw + W_out].clone())  # cropped by padding
 
 
 def trans_conv_stamps(X, K, stride=1):
     """Every stamp of the loop, one per input element in row-major order: shape (H*W, H_out, W_out).
 
-    Stamp number i*W + j is X[i, j] * K placed at rows i*s .. i*s+kH-1 and columns j*s .. j*s+kW-1;
-    the stamps sum to trans_conv(X, K, stride). X (H, W) and K (kH, kW) only.
+    Stamp number i*W + j is X[i, j] * K placed at rows i*s .. i*s+h-1 and columns j*s .. j*s+w-1;
+    the stamps sum to trans_conv(X, K, stride). X (H, W) and K (h, w) only.
     Introduced in 01-transposed-convolution-loop.ipynb.
     """
     X, K = _checks.grids(X, K)
-    (h, w), (kh, kw) = X.shape, K.shape
+    h, w = K.shape
     sh, sw = _checks.pair(stride, "stride", minimum=1)
-    h_out, w_out = trans_conv_output_shape((h, w), (kh, kw), (sh, sw))
-    stamps = torch.zeros((h * w, h_out, w_out), dtype=torch.promote_types(X.dtype, K.dtype))
-    for i in range(h):
-        for j in range(w):
-            stamps[i * w + j, i * sh:i * sh + kh, j * sw:j * sw + kw] = X[i, j] * K
+    H_out, W_out = trans_conv_output_shape(X.shape, K.shape, (sh, sw))
+    _checks.affordable(X.numel() * H_out * W_out, X.dtype,
+                       f"the stamps (H*W, H_out, W_out) = {(X.numel(), H_out, W_out)}",
+                       "a smaller X or stride, or trans_conv, which adds the stamps as it goes")
+    stamps = X.new_zeros((X.numel(), H_out, W_out), dtype=torch.promote_types(X.dtype, K.dtype))
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            stamps[i * X.shape[1] + j, i * sh:i * sh + h, j * sw:j * sw + w] = X[i, j] * K
     return stamps
 
 
@@ -141,20 +85,29 @@ def overlap_counts(input_size, kernel_size, stride, layers=1):
 
     Introduced in 04-checkerboard-artifacts.ipynb.
     """
-    import torch.nn.functional as F
-
     i = _checks.pair(input_size, "input_size", minimum=1)
     k = _checks.pair(kernel_size, "kernel_size", minimum=1)
     s = _checks.pair(stride, "stride", minimum=1)
     layers = _checks.positive_int(layers, "layers")
     Y = torch.ones((1, 1, *i), dtype=torch.float64)
     for _ in range(layers):
+        shape = trans_conv_output_shape(Y.shape[-2:], k, s)
+        _checks.affordable(shape[0] * shape[1], Y.dtype, f"the counts after {layers} layers {shape}",
+                           "fewer layers or a smaller input, kernel or stride")
         Y = F.conv_transpose2d(Y, torch.ones((1, 1, *k), dtype=torch.float64), stride=s)
     return Y[0, 0]
 
 
 def interior(Y, margin):
-    """Y without `margin` cells on every border, where edge effects end; Y itself if nothing would be left."""
+    """Y (H, W) without `margin` cells on every border, where edge effects end; Y itself if nothing would
+    be left. `margin` is an int >= 0.
+
+    Introduced in 04-checkerboard-artifacts.ipynb.
+    """
+    margin = _checks.positive_int(margin, "margin", minimum=0)
+    if not isinstance(Y, torch.Tensor) or Y.ndim != 2:
+        shape = tuple(Y.shape) if isinstance(Y, torch.Tensor) else type(Y).__name__
+        raise ValueError(f"Y must be a 2-D tensor (H, W); got {shape}")
     if Y.shape[0] > 2 * margin and Y.shape[1] > 2 * margin:
         return Y[margin:Y.shape[0] - margin, margin:Y.shape[1] - margin]
     return Y

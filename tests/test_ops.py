@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 import helpers
+from helpers import costs
 from helpers import conv_output_shape, corr2d, trans_conv, trans_conv_output_shape, trans_conv_stamps
 
 
@@ -108,11 +109,49 @@ def test_array_likes_and_integers_are_computed_in_floating_point():
     assert corr2d([[1, 2], [3, 4]], [[1]]).dtype == torch.get_default_dtype()
 
 
-def test_inputs_are_not_modified_and_need_no_grad():
-    X = torch.ones(2, 2, requires_grad=True)
-    K = torch.ones(2, 2)
-    Y = trans_conv(X, K)
-    assert not Y.requires_grad and torch.equal(X.detach(), torch.ones(2, 2))
+def test_inputs_are_not_modified():
+    X, K = torch.ones(2, 2), torch.ones(2, 2)
+    trans_conv(X, K, stride=2)
+    assert torch.equal(X, torch.ones(2, 2)) and torch.equal(K, torch.ones(2, 2))
+
+
+@pytest.mark.parametrize("name", costs.IMPLEMENTATIONS)
+@pytest.mark.parametrize("layout", ["2d", "groups"])
+def test_gradients_flow_as_through_conv_transpose2d(name, layout):
+    """trans_conv(X, K).sum().backward() gives X and K the gradients F.conv_transpose2d gives them."""
+    g = torch.Generator().manual_seed(0)
+    if layout == "2d":
+        X, K = torch.randn(3, 4, generator=g), torch.randn(2, 3, generator=g)
+        cfg = dict(stride=2, padding=1, output_padding=(1, 0), dilation=(1, 2))
+        batch = lambda X, K: (X[None, None], K[None, None])
+    else:
+        X, K = torch.randn(2, 4, 3, 5, generator=g), torch.randn(4, 3, 2, 3, generator=g)
+        cfg = dict(stride=(2, 3), padding=1, groups=2)
+        batch = lambda X, K: (X, K)
+    X, K = X.double().requires_grad_(), K.double().requires_grad_()
+    Xt, Kt = X.detach().clone().requires_grad_(), K.detach().clone().requires_grad_()
+    weights = torch.randn(F.conv_transpose2d(*batch(Xt, Kt), **cfg).shape, generator=g).double()
+    (costs.IMPLEMENTATIONS[name](X, K, **cfg).reshape(weights.shape) * weights).sum().backward()
+    (F.conv_transpose2d(*batch(Xt, Kt), **cfg) * weights).sum().backward()
+    torch.testing.assert_close(X.grad, Xt.grad)
+    torch.testing.assert_close(K.grad, Kt.grad)
+
+
+def test_gradients_flow_through_corr2d_stamps_and_kernel2matrix():
+    g = torch.Generator().manual_seed(1)
+    X, K = torch.randn(5, 4, generator=g, requires_grad=True), torch.randn(2, 3, generator=g, requires_grad=True)
+    corr2d(X, K).sum().backward()
+    want_X, want_K = (torch.autograd.grad(F.conv2d(X[None, None], K[None, None]).sum(), (X, K)))
+    torch.testing.assert_close((X.grad, K.grad), (want_X, want_K))
+    K.grad = None
+    trans_conv_stamps(X, K, 2).sum().backward()
+    torch.testing.assert_close(K.grad, torch.full_like(K, float(X.detach().sum())))
+    for sparse in (False, True):
+        K.grad = None
+        W = helpers.kernel2matrix(K, (5, 4), stride=1, sparse=sparse)
+        (W.to_dense() if sparse else W).sum().backward()
+        # every tap appears once in each row of W (each output cell reads the whole kernel here)
+        torch.testing.assert_close(K.grad, torch.full_like(K, float(W.shape[0])))
 
 
 @pytest.mark.parametrize("seed", range(40))
