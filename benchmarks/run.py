@@ -2,12 +2,14 @@
 """Every benchmark in one run: the implementations against torch's operator, the explorers' update latency,
 and the wall time of the notebook suite under strict nbval.
 
-    python3 tasks.py bench          (or: .venv/bin/python benchmarks/run.py [--quick] [--skip-notebooks])
+    python3 tasks.py bench          (or: .venv/bin/python benchmarks/run.py [--quick] [--skip-notebooks]
+                                     [--subpixel-only])
 
 Times are the best of several rounds (helpers.costs.seconds); ratios are to F.conv_transpose2d on the same
 input in the same run, so they mean more than the absolute times on a shared machine.
 """
 import argparse
+import statistics
 import subprocess
 import sys
 import time
@@ -31,6 +33,7 @@ CASES = [
     ("one channel, 128x128", 1, 1, 128),
 ]
 FOLD_TARGET = 2.0  # trans_conv_fold at most this many times torch's time, in the first case
+SUBPIXEL_TARGET = 1.0  # trans_conv_subpixel at most this many times torch's time, in the first case
 NOTEBOOK_TARGET_S = 60.0
 DENSE_BYTES_LIMIT = 2 ** 30  # the dense matrix is not built beyond 1 GiB
 
@@ -78,6 +81,35 @@ def implementations(quick):
           f"(target: at most {FOLD_TARGET:g}; {verdict})")
 
 
+def subpixel(quick):
+    """trans_conv_subpixel against F.conv_transpose2d, interleaved: each round times torch, then the
+    sub-pixel implementation, on the same input; the ratio reported is the median of the rounds' ratios,
+    so a burst of other work on the machine moves one round, not the result."""
+    print("\n## The sub-pixel implementation against F.conv_transpose2d, interleaved "
+          "(kernel 4, stride 2, padding 1, float32)")
+    rounds, budget = (5, 0.02) if quick else (15, 0.05)
+    print(f"{'case':<44}{'torch ms':>10}{'sub-pixel ms':>14}{'ratio':>8}   (medians of {rounds} rounds)")
+    target_ratio = None
+    for what, batch, channels, n in CASES:
+        X, K = costs.example(n, batch, channels)
+        pair = (costs.torch_operator, costs.IMPLEMENTATIONS["sub-pixel"])
+        for f in pair:
+            f(X, K, 2, 1)  # first calls set things up
+        torch_ms, sub_ms, ratios = [], [], []
+        for _ in range(rounds):
+            t, u = (costs.seconds(f, X, K, 2, 1, repeat=1, budget=budget) for f in pair)
+            torch_ms.append(t * 1e3)
+            sub_ms.append(u * 1e3)
+            ratios.append(u / t)
+        ratio = statistics.median(ratios)
+        print(f"{what:<44}{statistics.median(torch_ms):>10.3f}{statistics.median(sub_ms):>14.3f}{ratio:>8.2f}")
+        if target_ratio is None:
+            target_ratio = ratio
+    verdict = "met" if target_ratio <= SUBPIXEL_TARGET else f"missed by {target_ratio / SUBPIXEL_TARGET:.2f}x"
+    print(f"trans_conv_subpixel / F.conv_transpose2d at the target size: {target_ratio:.2f} "
+          f"(target: at most {SUBPIXEL_TARGET:g}; {verdict})")
+
+
 def format_bytes(n):
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
@@ -106,8 +138,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, and the loop only on small inputs")
     parser.add_argument("--skip-notebooks", action="store_true")
+    parser.add_argument("--subpixel-only", action="store_true",
+                        help="only the interleaved comparison of trans_conv_subpixel with torch's operator")
     args = parser.parse_args()
+    if args.subpixel_only:
+        subpixel(args.quick)
+        return 0
     implementations(args.quick)
+    subpixel(args.quick)
     explorers(args.quick)
     return 0 if args.skip_notebooks else notebooks()
 
