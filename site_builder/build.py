@@ -2,7 +2,7 @@
 """Build the static web book: one HTML page per committed notebook, readable offline, no kernel.
 
     python site_builder/build.py              write site/ (python3 tasks.py site runs this)
-    python site_builder/build.py --out DIR    write somewhere else
+    python site_builder/build.py --out DIR    write somewhere else (--notebooks DIR: read other notebooks)
 
 The notebooks are read, never executed and never written. Prose goes through nbconvert's Markdown
 filter (mistune with math), code through Pygments, and every formula is typeset here, at build time,
@@ -41,6 +41,10 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 MATH = "\x02MATH{}\x03"
 MATH_RE = re.compile("\x02MATH(\\d+)\x03")
+PRELOAD_FONTS = {"KaTeX_Main-Regular": 'class="katex"', "KaTeX_Math-Italic": "mathnormal"}
+"""KaTeX's two commonest fonts, fetched with the page (not after its style is computed) where it uses them."""
+RELATIVE_IMPORT = re.compile(r"""\bfrom\s*["']\./""")
+EXPLORER_SOURCES = ROOT / "helpers/explorers"
 NOTEBOOK_LINK = re.compile(r"^(\d\d-[\w.-]+?)\.ipynb(#.*)?$")
 
 
@@ -93,7 +97,7 @@ def joined(value):
 
 def plain_title(nb):
     first = nb.cells[0].source.strip().splitlines()[0]
-    return re.sub(r"[`*_]", "", first.lstrip("# ").strip())
+    return re.sub(r"[`*]", "", first.lstrip("# ").strip())
 
 
 def model_closure(state, model_id):
@@ -127,6 +131,10 @@ class Book:
             (self.out / name).write_text(text)
             self.modules[name] = digest
         return name
+
+    def copy_explorer_sources(self):
+        for js in EXPLORER_SOURCES.glob("*.js"):
+            shutil.copy2(js, self.out / "explorers" / js.name)
 
     # ----- cells --------------------------------------------------------------------------------
     def explorer(self, data, page):
@@ -219,7 +227,17 @@ class Book:
             for mid in sorted(model_closure(state, model_id)):
                 entry = json.loads(json.dumps(state[mid]))
                 traits = entry["state"]
+                if entry.get("model_name") == "AnyModel" and not isinstance(traits.get("_esm"), str):
+                    # stored without its module (state saved with defaults dropped): use the module's
+                    # source file, helpers/explorers/NAME.js for NAME_explorer, with its neighbours
+                    source = EXPLORER_SOURCES / (traits.get("_name", "").removesuffix("_explorer") + ".js")
+                    if not source.is_file():
+                        sys.exit(f"{page['stem']}: explorer {mid} has no ES module in its state nor {source}")
+                    self.copy_explorer_sources()
+                    traits["_esm"] = {"file": f"explorers/{source.name}"}
                 if isinstance(traits.get("_esm"), str):
+                    if RELATIVE_IMPORT.search(traits["_esm"]):  # a module that imports its neighbours
+                        self.copy_explorer_sources()
                     traits["_esm"] = {"file": self.asset_file(traits["_esm"], ".js")}
                 if isinstance(traits.get("_css"), str) and traits["_css"].strip():
                     name = self.asset_file(traits["_css"], ".css")
@@ -246,13 +264,15 @@ class Book:
     def write(self, pages):
         typeset = self.typeset()
         template = self.env.get_template("page.html")
+        book_js = (HERE / "static/book.js").read_text()
         for k, page in enumerate(pages):
             body = MATH_RE.sub(lambda m: typeset[int(m.group(1))], page["body"])
+            page["fonts"] = [font for font, mark in PRELOAD_FONTS.items() if mark in body]
             prev_page = pages[k - 1] if k > 0 else None
             next_page = pages[k + 1] if k + 1 < len(pages) else None
             state = json.dumps(page["explorers"], separators=(",", ":")).replace("</", "<\\/")
             text = template.render(page=page, body=body, prev=prev_page, next=next_page,
-                                   contents=pages[0], widget_state=state)
+                                   contents=pages[0], widget_state=state, book_js=book_js)
             (self.out / page["name"]).write_text(text, encoding="utf-8")
 
 
@@ -273,7 +293,7 @@ def ensure_katex():
 
 def copy_assets(out):
     assets = out / "assets"
-    shutil.copytree(HERE / "static", assets)
+    shutil.copytree(HERE / "static", assets, ignore=shutil.ignore_patterns("book.js"))  # inlined
     katex = ROOT / "node_modules/katex/dist"
     (assets / "katex").mkdir()
     shutil.copy2(katex / "katex.min.css", assets / "katex/katex.min.css")
@@ -281,12 +301,12 @@ def copy_assets(out):
     (assets / "pygments.css").write_text(HtmlFormatter(style="default").get_style_defs(".highlight"))
 
 
-def build(out):
+def build(out, notebooks=NOTEBOOKS):
     start = time.monotonic()
     ensure_katex()
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    paths = sorted(notebooks.glob("[0-9][0-9]-*.ipynb"))
     if not paths or paths[0].name != INDEX:
-        sys.exit(f"no notebooks, or no {INDEX}, in {NOTEBOOKS}")
+        sys.exit(f"no notebooks, or no {INDEX}, in {notebooks}")
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "figures").mkdir(parents=True)
@@ -305,8 +325,9 @@ def build(out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "site", help="where to write the site")
+    parser.add_argument("--notebooks", type=Path, default=NOTEBOOKS, help="where the notebooks are")
     args = parser.parse_args(argv)
-    build(args.out.resolve())
+    build(args.out.resolve(), args.notebooks.resolve())
 
 
 if __name__ == "__main__":

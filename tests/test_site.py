@@ -198,8 +198,10 @@ def keyboard_moves(control):
     if kind == "checkbox":
         return [" ", " "]
     if kind == "range":
-        lo, hi, value = control.evaluate("e => [Number(e.min), Number(e.max), Number(e.value)]")
-        keys = ["ArrowRight"] * (hi - value) + ["ArrowLeft"] * (hi - lo) + ["ArrowRight"] * (value - lo)
+        lo, hi, value, step = control.evaluate(
+            "e => [Number(e.min), Number(e.max), Number(e.value), Number(e.step) || 1]")
+        up, span, down = (hi - value) // step, (hi - lo) // step, (value - lo) // step
+        keys = ["ArrowRight"] * up + ["ArrowLeft"] * span + ["ArrowRight"] * down
     else:
         n, k = control.evaluate("e => [e.options.length, e.selectedIndex]")
         keys = ["ArrowDown"] * (n - 1 - k) + ["ArrowUp"] * (n - 1) + ["ArrowDown"] * k
