@@ -111,6 +111,29 @@ def corr2d_arguments(X, K):
     return X.to(dtype), K.to(dtype)
 
 
+def matrix_arguments(K, input_shape, stride, padding, dilation, sparse=False):
+    """kernel2matrix's arguments: K (h, w) as a tensor, input_shape, stride, padding and dilation as
+    (h, w) pairs, and the convolution's output (H_out, W_out); a dense W must fit in memory."""
+    from .shapes import conv_output_shape  # shapes imports this module
+
+    K = tensor(K, "K")
+    if K.ndim != 2:
+        raise ValueError(f"K must have shape (kH, kW); got shape {tuple(K.shape)}")
+    nonempty(K, "K")
+    if not (isinstance(input_shape, (tuple, list, torch.Size)) and len(input_shape) == 2):
+        raise TypeError(f"input_shape must be two positive ints (H, W); got {input_shape!r}")
+    size = pair(input_shape, "input_shape", minimum=1)
+    s = pair(stride, "stride", minimum=1)
+    p = pair(padding, "padding", minimum=0)
+    d = pair(dilation, "dilation", minimum=1)
+    out = conv_output_shape(size, K.shape, s, p, d, input_name="input_shape")
+    if not choice(sparse, "sparse", (True, False)):
+        affordable(out[0] * out[1] * size[0] * size[1], K.dtype,
+                   f"the dense W (H_out*W_out, H_in*W_in) = {(out[0] * out[1], size[0] * size[1])}",
+                   "sparse=True, which stores only the kernel's taps")
+    return K, size, s, p, d, out
+
+
 def pair(value, name, *, minimum):
     """Return `value` as an (h, w) pair of ints, each at least `minimum`.
 

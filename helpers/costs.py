@@ -5,6 +5,7 @@ Introduced in 06-what-each-implementation-costs.ipynb; benchmarks/run.py uses th
 import math
 import os
 import time
+from numbers import Real
 
 import torch
 import torch.nn.functional as F
@@ -20,10 +21,13 @@ def torch_operator(X, K, stride=1, padding=0, output_padding=0, dilation=1, grou
 
 
 def dense_matrix(X, K, *args, **kwargs):
+    """trans_conv_via_matrix with a dense W^T. It multiplies W^T's structural zeros too, and
+    0 * inf = NaN: an inf or NaN in X makes every output NaN."""
     return trans_conv_via_matrix(X, K, *args, sparse=False, **kwargs)
 
 
 def sparse_matrix(X, K, *args, **kwargs):
+    """trans_conv_via_matrix with a sparse W^T, which stores only the kernel's taps."""
     return trans_conv_via_matrix(X, K, *args, sparse=True, **kwargs)
 
 
@@ -88,15 +92,32 @@ def peak_bytes(f, *args, **kwargs):
 
 def growth_exponent(sizes, values):
     """The exponent b of the power law value ~ a * size**b that fits best: the slope of the least-squares
-    line through (log size, log value)."""
+    line through (log size, log value). sizes and values: sequences (or 1-D tensors) of the same length,
+    at least 2, of finite positive numbers; the sizes not all equal.
+
+    Introduced in 06-what-each-implementation-costs.ipynb.
+    """
+    sizes, values = _positive_numbers(sizes, "sizes"), _positive_numbers(values, "values")
     if len(sizes) != len(values) or len(sizes) < 2:
-        raise ValueError(f"sizes and values must be two lists of the same length, at least 2; got {len(sizes)} "
-                         f"and {len(values)}")
-    if min(sizes) <= 0 or min(values) <= 0:
-        raise ValueError("sizes and values must be positive to take their logarithms")
+        raise ValueError(f"sizes and values must be two lists of the same length, at least 2; "
+                         f"got {len(sizes)} and {len(values)}")
     xs, ys = [math.log(s) for s in sizes], [math.log(v) for v in values]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     spread = sum((x - mx) ** 2 for x in xs)
     if spread == 0:
         raise ValueError("sizes must not all be equal")
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / spread
+
+
+def _positive_numbers(seq, name):
+    if isinstance(seq, torch.Tensor):
+        seq = seq.tolist() if seq.ndim == 1 else None
+    if isinstance(seq, (str, bytes)) or not hasattr(seq, "__len__"):
+        raise TypeError(f"{name} must be a list (or 1-D tensor) of positive numbers; got {seq!r}")
+    seq = list(seq)
+    for v in seq:
+        if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v):
+            raise TypeError(f"{name} must hold finite real numbers; got {v!r}")
+        if v <= 0:
+            raise ValueError(f"{name} must be positive to take their logarithms; got {v!r}")
+    return seq

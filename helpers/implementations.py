@@ -26,6 +26,8 @@ def trans_conv_via_conv(X, K, stride=1, padding=0, output_padding=0, dilation=1,
     """Transposed convolution as a direct convolution: spread X out with stride-1 zeros between its
     elements, pad it by d*(k-1) - p on each side (a negative pad crops) plus output_padding at the far
     end, and convolve with the kernel flipped and its two channel axes swapped, at stride 1.
+    Non-finite values: the convolution multiplies K by the inserted and padded zeros too, and
+    0 * inf = NaN, so an inf or NaN in K gives NaN in more cells than F.conv_transpose2d does.
     """
     a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
     n, c_in, h, w = a.X.shape
@@ -51,21 +53,26 @@ def trans_conv_matrix(K, input_shape, stride=1, padding=0, output_padding=0, dil
     """The matrix W^T (C_out*H_out*W_out, C_in*H*W) of the transposed convolution of an input (C_in, H, W)
     of `input_shape` (H, W) with K: Y.reshape(-1) = W^T @ X.reshape(-1). K (kH, kW) means one channel.
 
-    With sparse=True it is a sparse CSR tensor holding only the kernel's taps.
+    With sparse=True it is a sparse CSR tensor holding only the kernel's taps (COO for float16 and
+    bfloat16, whose CSR product PyTorch lacks on CPU); sparse must be True or False.
     """
     if not (isinstance(input_shape, (tuple, list, torch.Size)) and len(input_shape) == 2):
         raise TypeError(f"input_shape must be two positive ints (H, W); got {input_shape!r}")
     h, w = _checks.pair(input_shape, "input_shape", minimum=1)
     K = _checks.tensor(K, "K")
-    X = torch.zeros(K.shape[0], h, w) if K.ndim == 4 else torch.zeros(h, w)  # stands in for the input
-    a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
-    return _matrix(a, sparse)
+    X = K.new_zeros(()).expand((K.shape[0], h, w) if K.ndim == 4 else (h, w))  # stands in for the input
+    a = check_arguments(X, K, stride, padding, output_padding, dilation, groups, input_name="input_shape")
+    return _matrix(a, _checks.choice(sparse, "sparse", (True, False)))
 
 
 def _matrix(a, sparse):
     c_in, c_group, kh, kw = a.K.shape
     h, w = a.X.shape[-2:]
     (ho, wo), in_per_group = a.output_shape, c_in // a.groups
+    if not sparse:
+        _checks.affordable(c_group * a.groups * ho * wo * c_in * h * w, a.X.dtype,
+                           f"the dense W^T {(c_group * a.groups * ho * wo, c_in * h * w)}",
+                           "sparse=True, which stores only the kernel's taps")
     # The transposed convolution writes where the convolution of its output would read.
     out_flat, in_flat, ta, tb = conv_taps((ho, wo), (kh, kw), a.stride, a.padding, a.dilation, output_shape=(h, w))
     ci = torch.arange(c_in)[:, None, None]
@@ -77,6 +84,8 @@ def _matrix(a, sparse):
     shape = (c_group * a.groups * ho * wo, c_in * h * w)
     if sparse:
         M = torch.sparse_coo_tensor(torch.stack([rows, cols]), values, shape, check_invariants=True).coalesce()
+        if M.dtype in (torch.float16, torch.bfloat16):
+            return M  # PyTorch has no CSR product in half precision on CPU; COO's works
         with warnings.catch_warnings():  # torch announces, once, that its CSR layout is in beta
             warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta", category=UserWarning)
             return M.to_sparse_csr()  # CSR: its matrix product is many times faster than COO's on CPU
@@ -88,7 +97,9 @@ def _matrix(a, sparse):
 def trans_conv_via_matrix(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1, *, sparse=None):
     """Transposed convolution as one matrix product: Y = W^T X with X and Y flattened (W^T from
     trans_conv_matrix). sparse=None builds W^T sparse when it would hold more than DENSE_LIMIT entries;
-    True or False forces the choice.
+    True or False forces the choice. Non-finite values: the dense W^T multiplies its structural zeros too,
+    and 0 * inf = NaN, so an inf or NaN in X makes every output NaN, where F.conv_transpose2d spreads it
+    only over the cells it reaches; the sparse W^T stores only the taps and agrees with PyTorch.
     """
     a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
     n, c_in, h, w = a.X.shape
@@ -134,7 +145,9 @@ def trans_conv_subpixel(X, K, stride=1, padding=0, output_padding=0, dilation=1,
     phase is an ordinary convolution of X with its own (flipped) sub-kernel, no zero is inserted
     into X, and the s_h*s_w phases are computed at once as the output channels of one F.conv2d.
     Dilation d > 1 is supported: the kernel is spread out by d first (zero taps in the sub-kernels).
-    Same inputs, shapes and refusals as helpers.trans_conv.
+    Same inputs, shapes and refusals as helpers.trans_conv. Non-finite values: the sub-kernels hold
+    zero taps (between dilated taps, or where s does not divide d*(k-1) + 1), and 0 * inf = NaN, so an
+    inf or NaN in X can give NaN in more cells than F.conv_transpose2d does.
     Introduced in 04-checkerboard-artifacts.ipynb.
     """
     a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)

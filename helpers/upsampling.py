@@ -46,6 +46,9 @@ def upsample(x, method, factor):
     x = _checks.tensor(x, "x")
     if x.ndim != 2:
         raise ValueError(f"x must have shape (H, W); got shape {tuple(x.shape)}")
+    _checks.nonempty(x, "x")
+    _checks.affordable(x.numel() * s * s, x.dtype, f"the upsampled x {(x.shape[0] * s, x.shape[1] * s)}",
+                       "a smaller factor or image")
     batch = x[None, None]
     if method == METHODS[0]:
         K = bilinear_kernel(s)[None, None].to(x.dtype)
@@ -58,6 +61,12 @@ def upsample(x, method, factor):
 
 
 def psnr(a, b, peak=1.0):
-    """Peak signal-to-noise ratio of b against a, in dB (infinite when they are equal)."""
-    mse = float(((_checks.tensor(a, "a") - _checks.tensor(b, "b")) ** 2).mean())
+    """Peak signal-to-noise ratio of b against a (two tensors of the same shape), in dB: infinite when they
+    are equal, NaN when either holds a NaN. `peak` is the largest possible value (1 for images in [0, 1])."""
+    a, b = _checks.tensor(a, "a"), _checks.tensor(b, "b")
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape; got {tuple(a.shape)} and {tuple(b.shape)}")
+    _checks.nonempty(a, "a")
+    peak = _checks.number(peak, "peak", positive=True)
+    mse = float(((a.detach() - b.detach()) ** 2).mean())
     return float("inf") if mse == 0 else 10 * torch.log10(torch.tensor(peak ** 2 / mse)).item()

@@ -54,7 +54,8 @@ CASES = [
     (lambda: trans_conv_output_shape(3, 3, stride=2, dilation=2, output_padding=2), ValueError,
      ["output_padding must be smaller than the stride or the dilation"]),
     (lambda: conv_output_shape(2, 3), ValueError,
-     ["input_size is too small on the height", "i + 2*p = 2 + 2*0 = 2", "d*(k-1) + 1 = 1*(3-1) + 1 = 3"]),
+     ["input_size is smaller than the dilated kernel on the height", "i + 2*p = 2 + 2*0 = 2",
+      "d*(k-1) + 1 = 1*(3-1) + 1 = 3"]),
     (lambda: conv_output_shape(4, 2, dilation=4), ValueError, ["dilated kernel", "4*(2-1) + 1 = 5", "= 4 + 2*0 = 4"]),
     (lambda: conv_output_shape(5, 2, padding=-2), ValueError, ["padding must be an integer >= 0"]),
 ]

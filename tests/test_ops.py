@@ -189,3 +189,31 @@ def test_trans_conv_matches_torch_with_groups(seed):
     got = trans_conv(X, K, groups=groups, **cfg)
     assert got.shape == (c_group * groups, *expected.shape[1:])
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+
+
+# Where an implementation multiplies zeros that F.conv_transpose2d never multiplies (0 * inf = NaN), its
+# docstring says so; then it may give NaN in more cells than PyTorch, never a finite number instead.
+ZEROS_MULTIPLIED = {("dense matrix", "X"), ("via conv", "K"), ("sub-pixel", "X")}
+
+
+@pytest.mark.parametrize("name", costs.IMPLEMENTATIONS)
+@pytest.mark.parametrize("where", ["X", "K"])
+@pytest.mark.parametrize("cfg", [dict(stride=1), dict(stride=2, padding=1, groups=2, dilation=(1, 2)),
+                                 dict(stride=3, padding=2, output_padding=2)])
+def test_nan_and_inf_as_pytorch(name, where, cfg):
+    g = torch.Generator().manual_seed(0)
+    X, K = torch.randn(2, 4, 4, 5, generator=g), torch.randn(4, 3, 3, 3, generator=g)
+    if where == "X":
+        X[0, 1, 2, 3], X[1, 0, 1, 1], X[1, 3, 0, 4] = float("nan"), float("inf"), -float("inf")
+    else:
+        K[1, 0, 0, 0], K[2, 1, 1, 2] = float("inf"), float("nan")
+    want, got = F.conv_transpose2d(X, K, **cfg), costs.IMPLEMENTATIONS[name](X, K, **cfg)
+    finite = torch.isfinite(want)
+    if (name, where) in ZEROS_MULTIPLIED:
+        assert "0 * inf = NaN" in costs.IMPLEMENTATIONS[name].__doc__
+        assert not torch.isfinite(got[~finite]).any()  # never finite where PyTorch is not
+        finite &= torch.isfinite(got)
+    else:
+        for kind in (torch.isnan, torch.isposinf, torch.isneginf):
+            assert torch.equal(kind(got), kind(want))
+    torch.testing.assert_close(got[finite], want[finite], rtol=1e-4, atol=1e-4)
