@@ -4,7 +4,8 @@ The build runs here (it fetches KaTeX with `npm ci` the first time, from package
 leave every notebook as it was. Chromium then opens every page from a server on 127.0.0.1 with every
 request to another host refused, and checks: nothing left the machine, no console error, no formula
 left untypeset, every explorer live (its ES module running in the page) and redrawing on every
-keyboard move of each of its controls, previous/contents/next links, and the lecture mode.
+keyboard move of each of its controls, with the same numbers as the explorer built in Python for
+the same state (helpers and torch), previous/contents/next links, and the lecture mode.
 Without Chromium the browser tests are skipped, unless REQUIRE_BROWSER is set (as .ci/run does).
 """
 import hashlib
@@ -192,6 +193,37 @@ STATE = """(box) => Object.fromEntries([...box.querySelectorAll('.tc-controls [n
   e.type === 'checkbox' ? e.checked : e.type === 'range' ? Number(e.value) : e.value]))"""
 
 
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def numbers(html):
+    """Every number an explorer's view shows (grid cells, captions), in order, from its HTML."""
+    parser = _Text()
+    parser.feed(html)
+    return NUMBER.findall(" ".join(parser.parts))
+
+
+def python_view(name, values):
+    """The same explorer built in Python for the same control values: its view, computed with helpers
+    (whose tests check them against torch.nn.functional) and torch, as HTML."""
+    import helpers.widgets as hw
+
+    explorer = getattr(hw, name)()
+    with explorer.hold_trait_notifications():
+        for key, value in values.items():
+            setattr(explorer, key, value)
+    return explorer.snapshot()
+
+
 def keyboard_moves(control):
     """The keys that move a control one step at a time through its range and back, each a change."""
     kind = control.evaluate("e => e.type")
@@ -215,13 +247,15 @@ def explorer_pages():
 
 
 @pytest.mark.parametrize("path", explorer_pages(), ids=[p.stem for p in explorer_pages()])
-def test_every_explorer_is_live_and_redraws_on_every_keyboard_move(offline, path):
+def test_every_explorer_is_live_redraws_on_every_keyboard_move_and_agrees_with_python(offline, path):
     page = open_page(offline, page_name(path))
     boxes = page.locator(".explorer")
     assert boxes.count() == explorer_count(path)
+    compared = 0
     for i in range(boxes.count()):
         box = boxes.nth(i)
         assert box.get_attribute("data-live") == "yes", f"explorer {i} on {path.name} is not live"
+        explorer = box.locator(".tc-explorer").get_attribute("data-explorer")
         assert box.locator(".explorer-snapshot").is_hidden()
         controls = box.locator(".tc-controls [name]")
         assert controls.count() > 0
@@ -237,5 +271,10 @@ def test_every_explorer_is_live_and_redraws_on_every_keyboard_move(offline, path
                 page.wait_for_function("() => window.__redraws > 0", timeout=5000)
                 after = box.evaluate(STATE)
                 assert after != before, f"{name} on {path.name}: {key} did not move the control"
-                assert box.locator(".tc-view").inner_text().strip(), f"{name}: the view is empty"
+                shown = box.locator(".tc-view").inner_html()
+                assert numbers(shown), f"{explorer}, {name}: the view shows no number"
+                expected = numbers(python_view(explorer, after))
+                assert numbers(shown) == expected, f"{explorer} at {after}: the page and Python differ"
+                compared += 1
+    assert compared > 0
     assert offline.refused == [] and offline.errors == [], offline.refused + offline.errors
