@@ -1,69 +1,214 @@
-"""Live explorers: thin ipywidgets front ends over helpers.ops, helpers.shapes and helpers.plots.
+"""Live explorers: anywidget widgets whose ES modules compute and draw in the page.
 
 Every explorer is a function named *_explorer that builds a working widget with no arguments and
-takes keyword arguments to start elsewhere. Each returns an Explorer: its `controls` map names to
-widgets, and its `view` is an HTML widget that is redrawn whenever a control moves. An impossible
-combination of controls shows, in words, which rule it breaks; the view never shows a traceback.
+takes keyword arguments to start elsewhere. Each returns an Explorer, an anywidget widget: its
+traits are the controls' values, its front end (helpers/explorers/NAME.js, with maths.js and ui.js)
+computes every grid in the browser, so a move never waits for Python. The Python side checks the
+starting values (a clear error naming the parameter), and draws the same view as a static HTML
+snapshot for places with no widget front end (GitHub, an untrusted notebook, nbval) and for tests.
+A value that breaks a rule, set from a control or from code, shows the rule in words, never a traceback.
 """
-import ipywidgets as widgets
+import json
+import re
+from numbers import Integral, Real
+from pathlib import Path
+
+import anywidget
 import torch
+import traitlets
 
 from . import plots
 from .ops import trans_conv_stamps
+from .upsampling import METHODS
+
+MODULES = Path(__file__).resolve().parent / "explorers"
 
 
-class Explorer(widgets.VBox):
-    """Controls above an HTML view; `render(**values)` turns the controls' values into the view's HTML."""
+def _module(name):
+    """One explorer's ES module: maths.js, ui.js and NAME.js in one text (anywidget loads one module)."""
+    parts = []
+    for file in ("maths.js", "ui.js", f"{name}.js"):
+        text = (MODULES / file).read_text(encoding="utf-8")
+        parts.append(re.sub(r'^import \{[^}]*\} from "\./\w+\.js";\n', "", text, flags=re.M))
+    return "\n".join(parts)
 
-    def __init__(self, name, controls, render, rows=None):
-        self.name = name
-        self.controls = dict(controls)
-        self.view = widgets.HTML()
-        self._render = render
-        rows = rows if rows is not None else [widgets.HBox(list(self.controls.values()))]
-        super().__init__(children=[*rows, self.view])
-        for control in self.controls.values():
-            if hasattr(control, "value"):
-                control.observe(self._refresh, names="value")
-        self._refresh()
 
-    def _repr_mimebundle_(self, **kwargs):
-        # Where no widget front end runs (GitHub, an untrusted notebook, nbconvert) the current view
-        # shows as a static figure, and the text form stays one short line.
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/html"] = self.view.value
-        bundle["text/plain"] = f"{self.name}: live controls {', '.join(self.controls)} (run the notebook to use them)"
-        return bundle
+def _range(lo, hi, label, step=1):
+    return {"kind": "range", "min": lo, "max": hi, "step": step, "label": label}
+
+
+def _choice(options, label):
+    return {"kind": "select", "options": list(options), "label": label}
+
+
+def _toggle(label):
+    return {"kind": "checkbox", "label": label}
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _plain(value):
+    """A control value as JSON can carry it (numbers, strings, booleans, None); anything else as its repr."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real):
+        return float(value) if float(value) == float(value) else repr(value)  # NaN: not JSON
+    return repr(value)
+
+
+class Control:
+    """One control seen from Python: `value` reads and sets the trait; `options`, `min`, `max` as now."""
+
+    def __init__(self, explorer, name):
+        self._explorer, self.name = explorer, name
+
+    @property
+    def spec(self):
+        e = self._explorer
+        return {**e.CONTROLS[self.name], **e.live(e.values()).get(self.name, {})}
+
+    @property
+    def value(self):
+        return getattr(self._explorer, self.name)
+
+    @value.setter
+    def value(self, v):
+        setattr(self._explorer, self.name, v)
+
+    options = property(lambda self: self.spec.get("options"))
+    min = property(lambda self: self.spec.get("min"))
+    max = property(lambda self: self.spec.get("max"))
+    step = property(lambda self: self.spec.get("step", 1))
+
+
+class Snapshot:
+    """The explorer's current view as static HTML (`value`), drawn by Python for the current state."""
+
+    def __init__(self, explorer):
+        self._explorer = explorer
+
+    @property
+    def value(self):
+        return self._explorer.snapshot()
+
+
+class Explorer(anywidget.AnyWidget):
+    """Controls and a view computed in the page; subclasses set CONTROLS, _esm, render and _data.
+
+    CONTROLS maps each control's name (a synced trait) to its spec: a range (integers min..max), a
+    select (options) or a checkbox. `live(values)` overrides specs that follow other controls (the
+    options of a select, the max of a range); `adjust(values)` returns the values that follow a move.
+    """
+
+    _name = traitlets.Unicode("").tag(sync=True)
+    _controls = traitlets.List().tag(sync=True)
+    _data = traitlets.Dict().tag(sync=True)
+    _css = """
+.tc-explorer .tc-controls { display: flex; flex-wrap: wrap; gap: 6px 22px; margin: 4px 0 8px; font: 15px sans-serif; }
+.tc-explorer label { display: inline-flex; align-items: center; gap: 6px; }
+.tc-explorer input[type=range] { width: 130px; }
+.tc-explorer output { min-width: 1.5em; font-weight: bold; }
+"""
+    CONTROLS = {}
+    NAME = "explorer"
+
+    def __init__(self, **values):
+        values = {name: _plain(v) for name, v in values.items()}
+        rule = self.problem(values)
+        if rule:
+            raise (TypeError if " must be True or False" in rule else ValueError)(rule)
+        super().__init__(**values, _name=self.NAME, _controls=[{"name": n, **s} for n, s in self.CONTROLS.items()],
+                         _data=self.data())
+        self.controls = {name: Control(self, name) for name in self.CONTROLS}
+        self.view = Snapshot(self)
+        self.observe(self._follow, names=list(self.CONTROLS))
+        self._cache = (None, "")
+
+    def data(self):
+        """What the page needs besides the controls (presets, a picture): JSON, sent once."""
+        return {}
+
+    def live(self, values):
+        return {}
+
+    def adjust(self, values):
+        return {}
 
     def values(self):
-        return {name: c.value for name, c in self.controls.items() if hasattr(c, "value")}
+        return {name: getattr(self, name) for name in self.CONTROLS}
 
-    def _refresh(self, change=None):
-        values = self.values()
-        if values == getattr(self, "_drawn", None):
-            return  # one move can notify several observers; draw each state once
-        self._drawn = values
+    def problem(self, values):
+        """The rule a control value breaks, in words, or None when every value is allowed."""
+        live = self.live(values)
+        for name, spec in self.CONTROLS.items():
+            spec, v = {**spec, **live.get(name, {})}, values.get(name)
+            if spec["kind"] == "range":
+                lo, hi, step = spec["min"], spec["max"], spec.get("step", 1)
+                if not (_is_int(v) and lo <= v <= hi and (v - lo) % step == 0):
+                    if step > 1:
+                        return f"{name} must be one of {list(range(lo, hi + 1, step))} in this explorer; got {v!r}"
+                    return f"{name} must be an integer from {lo} to {hi} in this explorer; got {v!r}"
+            elif spec["kind"] == "select" and (not isinstance(v, (str, int)) or v not in spec["options"]
+                                               or isinstance(v, bool)):
+                return f"{name} must be one of {spec['options']}; got {v!r}"
+            elif spec["kind"] == "checkbox" and not isinstance(v, bool):
+                return f"{name} must be True or False; got {v!r}"
+        return None
+
+    def _follow(self, change):
+        """Keep dependent values in step (a cell that left the grid, a step past the end); never raises."""
         try:
-            self.view.value = self._render(**values)
-        except (ValueError, TypeError) as err:
-            self.view.value = plots.message_html(str(err))
+            for name, v in self.adjust(self.values()).items():
+                setattr(self, name, v)
+        except Exception:  # noqa: BLE001 - an observer must never raise; the view shows the rule instead
+            pass
+
+    def snapshot(self):
+        """The view for the current values as HTML: the grids, or the rule a value breaks."""
+        values = self.values()
+        key = json.dumps(values, sort_keys=True, default=repr)
+        if self._cache[0] != key:
+            rule = self.problem(values)
+            if rule:
+                html = plots.message_html(rule)
+            else:
+                try:
+                    html = self.render(**values)
+                except (ValueError, TypeError) as err:
+                    html = plots.message_html(str(err))
+            self._cache = (key, html)
+        return self._cache[1]
+
+    def render(self, **values):
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs):
+        # Where no widget front end runs (GitHub, an untrusted notebook, nbconvert) the snapshot shows
+        # as a static figure, and the text form stays one short line.
+        data, metadata = super()._repr_mimebundle_(**kwargs)
+        data["text/html"] = self.snapshot()
+        data["text/plain"] = f"{self.NAME}: live controls {', '.join(self.CONTROLS)} (run the notebook to use them)"
+        return data, metadata
 
 
-STYLE = {"description_width": "initial"}
+class Value(traitlets.Any):
+    """A control's value: anything can be set (the view names the rule it breaks); kept JSON-plain."""
+
+    def validate(self, obj, value):
+        return _plain(value)
 
 
-def _sliders(ranges):
-    """IntSliders from {name: (value, min, max, label)}, refusing a starting value outside its range."""
-    controls = {}
-    for name, (value, lo, hi, label) in ranges.items():
-        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-            raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer; got {value!r}")
-        controls[name] = widgets.IntSlider(value=value, min=lo, max=hi, description=label, style=STYLE)
-    return controls
+def _value():
+    return Value(None).tag(sync=True)
 
 
-
-def _seed_linspace():
+def _linspace_5x5():
     return torch.linspace(0, 24, steps=25).reshape(5, 5)
 
 
@@ -72,102 +217,82 @@ def _random_ints(shape, seed):
 
 
 X_PRESETS = {
-    "seed [[0, 1], [2, 3]]": lambda: torch.tensor([[0.0, 1.0], [2.0, 3.0]]),
-    "seed linspace(0, 24) 5x5": _seed_linspace,
+    "d2l's [[0, 1], [2, 3]]": lambda: torch.tensor([[0.0, 1.0], [2.0, 3.0]]),
+    "0 to 24, 5x5": _linspace_5x5,
     "ones 3x3": lambda: torch.ones(3, 3),
     "random integers 3x3": lambda: _random_ints((3, 3), 0),
 }
 K_PRESETS = {
-    "seed [[0, 1], [2, 3]]": lambda: torch.tensor([[0.0, 1.0], [2.0, 3.0]]),
+    "d2l's [[0, 1], [2, 3]]": lambda: torch.tensor([[0.0, 1.0], [2.0, 3.0]]),
     "ones 3x3": lambda: torch.ones(3, 3),
     "ones 2x2": lambda: torch.ones(2, 2),
     "random integers 2x2": lambda: _random_ints((2, 2), 1),
 }
 
 
-class _LoopModel:
-    """Cumulative sums of the loop's stamps for one (X, K, stride), computed once and reused while stepping."""
+class LoopExplorer(Explorer):
+    """loop_explorer's widget: X and K presets, the stride, and the step of the loop."""
 
-    def __init__(self):
-        self._key = None
+    NAME = "loop_explorer"
+    _esm = _module("loop")
+    CONTROLS = {"x": _choice(X_PRESETS, "X"), "k": _choice(K_PRESETS, "K"), "stride": _range(1, 3, "stride"),
+                "step": _range(0, 25, "step")}
+    x, k, stride, step = _value(), _value(), _value(), _value()
 
-    def get(self, x_preset, k_preset, stride):
-        key = (x_preset, k_preset, stride)
-        if key != self._key:
-            X, K = X_PRESETS[x_preset](), K_PRESETS[k_preset]()
-            stamps = trans_conv_stamps(X, K, stride)
-            partial = torch.cat([torch.zeros_like(stamps[:1]), stamps.cumsum(0)])
-            self.X, self.K, self.stamps, self.partial = X, K, stamps, partial
-            self.lo, self.hi = min(0.0, float(partial.min())), float(partial.max())
-            self._key = key
-        return self
+    def data(self):
+        return {"x_presets": {n: f().tolist() for n, f in X_PRESETS.items()},
+                "k_presets": {n: f().tolist() for n, f in K_PRESETS.items()}}
+
+    def live(self, values):
+        x = values.get("x")
+        return {"step": {"max": X_PRESETS[x]().numel() if isinstance(x, str) and x in X_PRESETS else 0}}
+
+    def adjust(self, values):
+        n = self.live(values)["step"]["max"]
+        return {"step": n} if n and _is_int(values["step"]) and values["step"] > n else {}
+
+    def render(self, x, k, stride, step):
+        return _loop_view(X_PRESETS[x](), K_PRESETS[k](), stride, step)
 
 
-def loop_explorer(x_preset="seed [[0, 1], [2, 3]]", k_preset="seed [[0, 1], [2, 3]]", stride=1, step=2):
+def loop_explorer(x_preset="d2l's [[0, 1], [2, 3]]", k_preset="d2l's [[0, 1], [2, 3]]", stride=1, step=2):
     """Step through the loop one input element at a time: the input cell, its stamp, the partial output.
 
-    Controls: presets for X and K, the stride (1 to 3), and the step (with a Play button); a step past
-    the last input element shows the finished output.
+    Controls: presets for X and K, the stride (1 to 3), and the step (0 to the number of input
+    elements, with a Play button); the last step shows the finished output.
     Introduced in 01-transposed-convolution-loop.ipynb.
     """
-    for name, value, options in (("x_preset", x_preset, X_PRESETS), ("k_preset", k_preset, K_PRESETS)):
-        if value not in options:
-            raise ValueError(f"{name} must be one of {list(options)}; got {value!r}")
-    if stride not in (1, 2, 3):
-        raise ValueError(f"stride must be 1, 2 or 3 in this explorer; got {stride!r}")
-    model = _LoopModel()
-    n = X_PRESETS[x_preset]().numel()
-    x_box = widgets.Dropdown(options=list(X_PRESETS), value=x_preset, description="X", style=STYLE)
-    k_box = widgets.Dropdown(options=list(K_PRESETS), value=k_preset, description="K", style=STYLE)
-    stride_box = widgets.IntSlider(value=stride, min=1, max=3, description="stride", style=STYLE)
-    step_box = widgets.IntSlider(value=min(max(step, 0), n), min=0, max=n, description="step", style=STYLE)
-    play = widgets.Play(value=step_box.value, min=0, max=n, interval=900, description="Play")
-    widgets.link((play, "value"), (step_box, "value"))
-
-    def on_x(change):
-        size = X_PRESETS[change["new"]]().numel()
-        play.max = step_box.max = size
-
-    x_box.observe(on_x, names="value")
-
-    def render(x, k, stride, step, play=None):
-        return _loop_view(model.get(x, k, stride), stride, step)
-
-    controls = {"x": x_box, "k": k_box, "stride": stride_box, "step": step_box, "play": play}
-    rows = [widgets.HBox([x_box, k_box, stride_box]), widgets.HBox([play, step_box])]
-    return Explorer("loop_explorer", controls, render, rows)
+    return LoopExplorer(x=x_preset, k=k_preset, stride=stride, step=step)
 
 
-def _loop_view(m, stride, step):
-    h, w = m.X.shape
-    kh, kw = m.K.shape
+def _loop_view(X, K, stride, step):
+    h, w = X.shape
+    kh, kw = K.shape
     n = h * w
-    step = min(step, n)
+    stamps = trans_conv_stamps(X, K, stride)
+    partial = torch.cat([torch.zeros_like(stamps[:1]), stamps.cumsum(0)])
+    lo, hi = min(0.0, float(partial.min())), float(partial.max())
     caption = f"Step 0 of {n}: the output starts as zeros."
     x_mark, y_mark = (), ()
-    stamp = torch.zeros_like(m.K)
+    stamp = torch.zeros_like(K)
     if step > 0:
         i, j = divmod(step - 1, w)
         r, c = i * stride, j * stride
         x_mark = [(i, j)]
         y_mark = [(r + a, c + b) for a in range(kh) for b in range(kw)]
-        stamp = m.X[i, j] * m.K
-        caption = (
-            f"Step {step} of {n}: X[{i}, {j}] = {plots.fmt(m.X[i, j])} adds {plots.fmt(m.X[i, j])} \u00d7 K "
-            f"to Y[{r}:{r + kh}, {c}:{c + kw}]."
-        )
+        stamp = X[i, j] * K
+        caption = (f"Step {step} of {n}: X[{i}, {j}] = {plots.fmt(X[i, j])} adds {plots.fmt(X[i, j])} \u00d7 K "
+                   f"to Y[{r}:{r + kh}, {c}:{c + kw}].")
         if step == n:
-            tconv = torch.nn.functional.conv_transpose2d(m.X[None, None], m.K[None, None], stride=stride)[0, 0]
-            caption += (
-                f" All stamps added: Y equals F.conv_transpose2d(X, K, stride={stride}): "
-                f"{bool(torch.allclose(m.partial[n], tconv))}."
-            )
-    slo, shi = min(0.0, float(m.stamps.min())), max(1.0, float(m.stamps.max()))
+            tconv = torch.nn.functional.conv_transpose2d(X[None, None], K[None, None], stride=stride)[0, 0]
+            verb = "equals" if torch.allclose(partial[n], tconv) else "differs from"
+            caption += f" All stamps added: Y {verb} F.conv_transpose2d(X, K, stride={stride})."
+    slo, shi = min(0.0, float(stamps.min())), max(1.0, float(stamps.max()))
     panels = [
-        plots.grid_html(m.X, "input X", "input", highlight=x_mark),
-        plots.grid_html(m.K, "kernel K", "kernel"),
+        plots.grid_html(X, "input X", "input", highlight=x_mark),
+        plots.grid_html(K, "kernel K", "kernel"),
         plots.grid_html(stamp, "this stamp", "kernel", slo, shi),
-        plots.grid_html(m.partial[step], f"output Y after {step} stamps", "output", m.lo, m.hi, y_mark),
+        plots.grid_html(partial[step], f"output Y after {step} stamps", "output", lo, hi, y_mark),
     ]
     return plots.panels_html(panels, caption)
 
@@ -176,11 +301,44 @@ def _counting(shape):
     return torch.arange(1, shape[0] * shape[1] + 1, dtype=torch.get_default_dtype()).reshape(shape)
 
 
+RANDOM_5x5 = _random_ints((5, 5), 2)  # "random integers" grids are its top-left corner
 GRID_PRESETS = {
     "1, 2, 3, ...": _counting,
     "ones": torch.ones,
-    "random integers": lambda shape: _random_ints(shape, 2),
+    "random integers": lambda shape: RANDOM_5x5[:shape[0], :shape[1]].clone(),
 }
+
+
+def _cell_options(h, w):
+    h, w = (h if _is_int(h) and 1 <= h <= 5 else 0), (w if _is_int(w) and 1 <= w <= 5 else 0)
+    return ["none"] + [f"X[{i}, {j}]" for i in range(h) for j in range(w)]
+
+
+class ParameterExplorer(Explorer):
+    """parameter_explorer's widget: sizes, stride, padding, output_padding, dilation, presets, a cell."""
+
+    NAME = "parameter_explorer"
+    _esm = _module("parameter")
+    CONTROLS = {"in_h": _range(1, 5, "input H"), "in_w": _range(1, 5, "input W"), "k_h": _range(1, 4, "kernel H"),
+                "k_w": _range(1, 4, "kernel W"), "stride": _range(1, 3, "stride"), "padding": _range(0, 3, "padding"),
+                "output_padding": _range(0, 2, "output_padding"), "dilation": _range(1, 3, "dilation"),
+                "x": _choice(GRID_PRESETS, "X"), "k": _choice(GRID_PRESETS, "K"),
+                "cell": _choice(["none"], "show the writes of")}
+    in_h, in_w, k_h, k_w, stride, padding, output_padding, dilation = (_value() for _ in range(8))
+    x, k, cell = _value(), _value(), _value()
+
+    def data(self):
+        return {"random": RANDOM_5x5.tolist()}
+
+    def live(self, values):
+        return {"cell": {"options": _cell_options(values.get("in_h"), values.get("in_w"))}}
+
+    def adjust(self, values):
+        options = self.live(values)["cell"]["options"]  # just "none" while a size is not valid
+        return {"cell": "none"} if len(options) > 1 and values["cell"] not in options else {}
+
+    def render(self, **values):
+        return _parameter_view(**values)
 
 
 def parameter_explorer(in_h=3, in_w=3, k_h=3, k_w=3, stride=2, padding=1, output_padding=1, dilation=1,
@@ -191,40 +349,8 @@ def parameter_explorer(in_h=3, in_w=3, k_h=3, k_w=3, stride=2, padding=1, output
     formula with the current numbers, the equivalent PyTorch line, and the output cells that the
     chosen input cell writes to. Introduced in 02-padding-stride-and-channels.ipynb.
     """
-    ranges = {"in_h": (in_h, 1, 5, "input H"), "in_w": (in_w, 1, 5, "input W"), "k_h": (k_h, 1, 4, "kernel H"),
-              "k_w": (k_w, 1, 4, "kernel W"), "stride": (stride, 1, 3, "stride"), "padding": (padding, 0, 3, "padding"),
-              "output_padding": (output_padding, 0, 2, "output_padding"), "dilation": (dilation, 1, 3, "dilation")}
-    controls = _sliders(ranges)
-    for name, value in (("x_preset", x_preset), ("k_preset", k_preset)):
-        if value not in GRID_PRESETS:
-            raise ValueError(f"{name} must be one of {list(GRID_PRESETS)}; got {value!r}")
-    controls["x"] = widgets.Dropdown(options=list(GRID_PRESETS), value=x_preset, description="X", style=STYLE)
-    controls["k"] = widgets.Dropdown(options=list(GRID_PRESETS), value=k_preset, description="K", style=STYLE)
-    cells = _cell_options(in_h, in_w)
-    if cell not in cells:
-        raise ValueError(f"cell must be 'none' or an input cell such as 'X[0, 0]'; got {cell!r}")
-    controls["cell"] = widgets.Dropdown(options=cells, value=cell, description="show the writes of", style=STYLE)
-
-    def on_size(change):
-        choice = controls["cell"]
-        keep = choice.value
-        options = _cell_options(controls["in_h"].value, controls["in_w"].value)
-        choice.options = options
-        choice.value = keep if keep in options else "none"
-
-    controls["in_h"].observe(on_size, names="value")
-    controls["in_w"].observe(on_size, names="value")
-    c = controls
-    rows = [
-        widgets.HBox([c["in_h"], c["in_w"], c["k_h"], c["k_w"]]),
-        widgets.HBox([c["stride"], c["padding"], c["output_padding"], c["dilation"]]),
-        widgets.HBox([c["x"], c["k"], c["cell"]]),
-    ]
-    return Explorer("parameter_explorer", controls, _parameter_view, rows)
-
-
-def _cell_options(h, w):
-    return ["none"] + [f"X[{i}, {j}]" for i in range(h) for j in range(w)]
+    return ParameterExplorer(in_h=in_h, in_w=in_w, k_h=k_h, k_w=k_w, stride=stride, padding=padding,
+                             output_padding=output_padding, dilation=dilation, x=x_preset, k=k_preset, cell=cell)
 
 
 def _parameter_view(in_h, in_w, k_h, k_w, stride, padding, output_padding, dilation, x, k, cell):
@@ -261,9 +387,20 @@ def _parameter_view(in_h, in_w, k_h, k_w, stride, padding, output_padding, dilat
                      f"+ {dilation}*({k_}-1) + {output_padding} + 1 = {o}")
     lines.append(f"nn.ConvTranspose2d(1, 1, kernel_size=({k_h}, {k_w}), stride={stride}, padding={p}, "
                  f"output_padding={output_padding}, dilation={dilation}, bias=False)")
-    agree = torch.allclose(Y, torch.nn.functional.conv_transpose2d(X[None, None], K[None, None], **args)[0, 0])
-    lines.append(f"helpers.trans_conv(X, K, ...) equals F.conv_transpose2d(X, K, ...): {agree}")
     return plots.panels_html(panels, caption, plots.text_html(lines))
+
+
+class AmbiguityExplorer(Explorer):
+    """ambiguity_explorer's widget: kernel size, stride, padding and the convolution's output length."""
+
+    NAME = "ambiguity_explorer"
+    _esm = _module("ambiguity")
+    CONTROLS = {"kernel_size": _range(1, 5, "kernel"), "stride": _range(1, 4, "stride"),
+                "padding": _range(0, 3, "padding"), "output_size": _range(1, 6, "conv output length")}
+    kernel_size, stride, padding, output_size = _value(), _value(), _value(), _value()
+
+    def render(self, **values):
+        return _ambiguity_view(**values)
 
 
 def ambiguity_explorer(kernel_size=3, stride=2, padding=1, output_size=4):
@@ -272,11 +409,7 @@ def ambiguity_explorer(kernel_size=3, stride=2, padding=1, output_size=4):
     For each length n with conv(n) = output_size, a strip of n cells shows which cells the
     convolution reads (the others, at the end, are never read). Introduced in 02-padding-stride-and-channels.ipynb.
     """
-    ranges = {"kernel_size": (kernel_size, 1, 5, "kernel"), "stride": (stride, 1, 4, "stride"),
-              "padding": (padding, 0, 3, "padding"), "output_size": (output_size, 1, 6, "conv output length")}
-    controls = _sliders(ranges)
-    rows = [widgets.HBox(list(controls.values())[:2]), widgets.HBox(list(controls.values())[2:])]
-    return Explorer("ambiguity_explorer", controls, _ambiguity_view, rows)
+    return AmbiguityExplorer(kernel_size=kernel_size, stride=stride, padding=padding, output_size=output_size)
 
 
 def _ambiguity_view(kernel_size, stride, padding, output_size):
@@ -293,43 +426,21 @@ def _ambiguity_view(kernel_size, stride, padding, output_size):
             f"{plots.strip_html(n, p, read)}</div>"
         )
     caption = (f"Conv2d(kernel_size={k}, stride={s}, padding={p}) maps every input length in {sizes} to {o}. "
-               f"Blue cells are the input (numbered), dashed ones its zero padding; faded cells are never read by any window. "
-               f"ConvTranspose2d with the same arguments maps {o} back to {sizes[0]}; output_padding "
+               f"Blue cells are the input (numbered), dashed ones its zero padding; faded cells are never read by "
+               f"any window. ConvTranspose2d with the same arguments maps {o} back to {sizes[0]}; output_padding "
                f"(or forward(y, output_size=...)) picks one of the others.")
     return plots.panels_html(['<div data-role="strips">' + "".join(rows) + "</div>"], caption)
 
 
-def matrix_explorer(size=3, kernel_size=2, stride=1, padding=0, select="conv output (0, 0)"):
-    """The convolution matrix W beside the input and output grids; select a row or a column of W.
-
-    A row of W is one output cell of the convolution (the input cells it reads); a column is one input
-    cell (the output cells it feeds), which in the transposed convolution W^T y gathers from exactly
-    those cells. Introduced in 03-the-matrix-view.ipynb.
-    """
-    ranges = {"size": (size, 2, 5, "input size"), "kernel_size": (kernel_size, 1, 3, "kernel size"),
-              "stride": (stride, 1, 3, "stride"), "padding": (padding, 0, 2, "padding")}
-    controls = _sliders(ranges)
-    options = _matrix_options(size, kernel_size, stride, padding)
-    if select not in options:
-        raise ValueError(f"select must be 'none', 'conv output (r, c)' or 'conv input (i, j)' for this size; got {select!r}")
-    controls["select"] = widgets.Dropdown(options=options, value=select, description="select", style=STYLE)
-
-    def on_shape(change):
-        choice, keep = controls["select"], controls["select"].value
-        new = _matrix_options(*(controls[n].value for n in ("size", "kernel_size", "stride", "padding")))
-        choice.options = new
-        choice.value = keep if keep in new else "none"
-
-    for name in ranges:
-        controls[name].observe(on_shape, names="value")
-    rows = [widgets.HBox([controls["size"], controls["kernel_size"]]),
-            widgets.HBox([controls["stride"], controls["padding"], controls["select"]])]
-    return Explorer("matrix_explorer", controls, _matrix_view, rows)
+MATRIX_SHOW = ["W and W x", "W\u1d40 and W\u1d40 y"]
 
 
 def _matrix_options(size, kernel_size, stride, padding):
     from .shapes import conv_output_shape
 
+    if not (_is_int(size) and 2 <= size <= 5 and _is_int(kernel_size) and 1 <= kernel_size <= 3
+            and _is_int(stride) and 1 <= stride <= 3 and _is_int(padding) and 0 <= padding <= 2):
+        return ["none"]
     try:
         h_out, w_out = conv_output_shape(size, kernel_size, stride, padding)
     except ValueError:
@@ -338,48 +449,129 @@ def _matrix_options(size, kernel_size, stride, padding):
             + [f"conv input ({i}, {j})" for i in range(size) for j in range(size)])
 
 
-def _matrix_view(size, kernel_size, stride, padding, select):
-    from .matrix import kernel2matrix
+class MatrixExplorer(Explorer):
+    """matrix_explorer's widget: input size, kernel size, stride, padding, a row or column, W or W^T."""
+
+    NAME = "matrix_explorer"
+    _esm = _module("matrix")
+    CONTROLS = {"size": _range(2, 5, "input size"), "kernel_size": _range(1, 3, "kernel size"),
+                "stride": _range(1, 3, "stride"), "padding": _range(0, 2, "padding"),
+                "select": _choice(["none"], "select"), "show": _choice(MATRIX_SHOW, "show")}
+    size, kernel_size, stride, padding, select, show = (_value() for _ in range(6))
+
+    def live(self, values):
+        names = ("size", "kernel_size", "stride", "padding")
+        return {"select": {"options": _matrix_options(*(values.get(n) for n in names))}}
+
+    def adjust(self, values):
+        options = self.live(values)["select"]["options"]  # just "none" while a size is not valid
+        return {"select": "none"} if len(options) > 1 and values["select"] not in options else {}
+
+    def render(self, **values):
+        return _matrix_view(**values)
+
+
+def matrix_explorer(size=3, kernel_size=2, stride=1, padding=0, select="conv output (0, 0)", show=MATRIX_SHOW[0]):
+    """The convolution matrix W beside the input and output grids; select a row or a column of W.
+
+    A row of W is one output cell of the convolution (the input cells it reads); a column is one input
+    cell (the output cells it feeds). `show` switches to W^T and W^T y, the transposed convolution,
+    which gathers from exactly those cells. Introduced in 03-the-matrix-view.ipynb.
+    """
+    return MatrixExplorer(size=size, kernel_size=kernel_size, stride=stride, padding=padding, select=select,
+                          show=show)
+
+
+def _matrix_view(size, kernel_size, stride, padding, select, show):
+    from .matrix import kernel2matrix, recovering_output_padding
     from .shapes import conv_output_shape
 
-    n, k = size, kernel_size
+    n, k, s, p = size, kernel_size, stride, padding
     K = _counting((k, k))
-    W = kernel2matrix(K, (n, n), stride, padding)  # refuses an input smaller than the kernel, in words
-    X = _counting((n, n))
-    h_out = conv_output_shape(n, k, stride, padding)[0]
-    Y = (W @ X.reshape(-1)).reshape(h_out, h_out)
+    W = kernel2matrix(K, (n, n), s, p)  # refuses an input smaller than the kernel, in words
+    h = conv_output_shape(n, k, s, p)[0]
+    transposed = show == MATRIX_SHOW[1]
+    X, y = _counting((n, n)), _counting((h, h))
     x_mark, y_mark, w_dim, caption = [], [], [], "Choose a row (conv output) or a column (conv input) of W."
+    rows_w, cols_w = W.shape
+
+    def dim_except(keep_row, keep_col):
+        rows, cols = (cols_w, rows_w) if transposed else (rows_w, cols_w)
+        return [(a, b) for a in range(rows) for b in range(cols)
+                if (keep_row is not None and a != keep_row) or (keep_col is not None and b != keep_col)]
+
+    if select != "none":
+        u, v = (int(t) for t in select[select.index("(") + 1:-1].split(","))
     if select.startswith("conv output"):
-        r, c = (int(v) for v in select[select.index("(") + 1:-1].split(","))
-        q = r * h_out + c
+        q = u * h + v
         x_mark = [divmod(int(col), n) for col in torch.nonzero(W[q]).flatten()]
-        y_mark = [(r, c)]
-        w_dim = [(a, b) for a in range(W.shape[0]) for b in range(W.shape[1]) if a != q]
-        caption = (f"Row {q} of W is conv output ({r}, {c}): it reads the {len(x_mark)} framed input cells (W x gathers). "
-                   f"Read as column {q} of W\u1d40, it is the stamp that y[{r}, {c}] adds in the transposed convolution.")
+        y_mark = [(u, v)]
+        if transposed:
+            w_dim = dim_except(None, q)
+            caption = (f"Column {q} of W\u1d40 is the stamp of y[{u}, {v}]: W\u1d40 y adds y[{u}, {v}] \u00d7 K to the "
+                       f"{len(x_mark)} framed output cells, the cells that conv output ({u}, {v}) reads (row {q} of W).")
+        else:
+            w_dim = dim_except(q, None)
+            caption = (f"Row {q} of W is conv output ({u}, {v}): it reads the {len(x_mark)} framed input cells "
+                       f"(W x gathers). Read as column {q} of W\u1d40, it is the stamp that y[{u}, {v}] adds in the "
+                       "transposed convolution.")
     elif select.startswith("conv input"):
-        i, j = (int(v) for v in select[select.index("(") + 1:-1].split(","))
-        q = i * n + j
-        y_mark = [divmod(int(row), h_out) for row in torch.nonzero(W[:, q]).flatten()]
-        x_mark = [(i, j)]
-        w_dim = [(a, b) for a in range(W.shape[0]) for b in range(W.shape[1]) if b != q]
-        caption = (f"Column {q} of W is conv input ({i}, {j}): it feeds the {len(y_mark)} framed output cells. "
-                   f"In the transposed convolution W\u1d40 y, output cell ({i}, {j}) gathers from exactly those cells of y.")
+        q = u * n + v
+        y_mark = [divmod(int(row), h) for row in torch.nonzero(W[:, q]).flatten()]
+        x_mark = [(u, v)]
+        if transposed:
+            w_dim = dim_except(q, None)
+            caption = (f"Row {q} of W\u1d40 is output cell ({u}, {v}) of W\u1d40 y: it gathers from the {len(y_mark)} "
+                       f"framed cells of y, the cells that conv input ({u}, {v}) feeds (column {q} of W).")
+        else:
+            w_dim = dim_except(None, q)
+            caption = (f"Column {q} of W is conv input ({u}, {v}): it feeds the {len(y_mark)} framed output cells. "
+                       f"In the transposed convolution W\u1d40 y, output cell ({u}, {v}) gathers from exactly those "
+                       "cells of y.")
+    M = W.T if transposed else W
     w_px = max(8, min(30, 520 // max(W.shape)))
-    panels = [
-        plots.grid_html(X, f"input x: {n}x{n}", "input", highlight=x_mark, cell_px=40),
-        plots.grid_html(K, f"kernel K: {k}x{k}", "kernel", cell_px=40),
-        plots.grid_html(W, f"W: {W.shape[0]}x{W.shape[1]}", "kernel", 0, float(K.max()), dim=w_dim, cell_px=w_px),
-        plots.grid_html(Y, f"output y = W x: {h_out}x{h_out}", "output", highlight=y_mark, cell_px=40),
-    ]
-    lines = [f"W = helpers.kernel2matrix(K, ({n}, {n}), stride={stride}, padding={padding})",
-             f"W @ x equals F.conv2d(x, K, stride={stride}, padding={padding}): "
-             f"{torch.equal(Y, torch.nn.functional.conv2d(X[None, None], K[None, None], stride=stride, padding=padding)[0, 0])}"]
+    name = "W\u1d40" if transposed else "W"
+    matrix = plots.grid_html(M, f"{name}: {M.shape[0]}x{M.shape[1]}", "kernel", 0, float(K.max()), dim=w_dim,
+                             cell_px=w_px)
+    kernel = plots.grid_html(K, f"kernel K: {k}x{k}", "kernel", cell_px=40)
+    lines = [f"W = helpers.kernel2matrix(K, ({n}, {n}), stride={s}, padding={p})"]
+    F = torch.nn.functional
+    if transposed:
+        op = recovering_output_padding((n, n), k, s, p)[0]
+        Wty = (W.T @ y.reshape(-1)).reshape(n, n)
+        same = torch.equal(Wty, F.conv_transpose2d(y[None, None], K[None, None], stride=s, padding=p,
+                                                   output_padding=op)[0, 0])
+        panels = [plots.grid_html(y, f"input y: {h}x{h}", "input", highlight=y_mark, cell_px=40), kernel, matrix,
+                  plots.grid_html(Wty, f"output W\u1d40 y: {n}x{n}", "output", highlight=x_mark, cell_px=40)]
+        lines.append(f"W\u1d40 @ y {'equals' if same else 'differs from'} F.conv_transpose2d(y, K, stride={s}, "
+                     f"padding={p}, output_padding={op})")
+    else:
+        Wx = (W @ X.reshape(-1)).reshape(h, h)
+        same = torch.equal(Wx, F.conv2d(X[None, None], K[None, None], stride=s, padding=p)[0, 0])
+        panels = [plots.grid_html(X, f"input x: {n}x{n}", "input", highlight=x_mark, cell_px=40), kernel, matrix,
+                  plots.grid_html(Wx, f"output y = W x: {h}x{h}", "output", highlight=y_mark, cell_px=40)]
+        lines.append(f"W @ x {'equals' if same else 'differs from'} F.conv2d(x, K, stride={s}, padding={p})")
     return plots.panels_html(panels, caption, plots.text_html(lines))
 
 
 EQUIV_X = [[1.0, 2.0], [3.0, 4.0]]
 EQUIV_K = [[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [2.0, 0.0, 1.0]]
+
+
+class EquivalentConvExplorer(Explorer):
+    """equivalent_conv_explorer's widget: stride, padding, and whether the kernel is flipped."""
+
+    NAME = "equivalent_conv_explorer"
+    _esm = _module("equivalent_conv")
+    CONTROLS = {"stride": _range(1, 3, "stride"), "padding": _range(0, 2, "padding"),
+                "flip": _toggle("flip the kernel by 180 degrees")}
+    stride, padding, flip = _value(), _value(), _value()
+
+    def data(self):
+        return {"x": EQUIV_X, "k": EQUIV_K}
+
+    def render(self, **values):
+        return _equivalent_view(**values)
 
 
 def equivalent_conv_explorer(stride=2, padding=0, flip=True):
@@ -388,11 +580,7 @@ def equivalent_conv_explorer(stride=2, padding=0, flip=True):
     Untick `flip` to see it fail without the 180-degree rotation of the kernel.
     Introduced in 03-the-matrix-view.ipynb.
     """
-    controls = _sliders({"stride": (stride, 1, 3, "stride"), "padding": (padding, 0, 2, "padding")})
-    if not isinstance(flip, bool):
-        raise TypeError(f"flip must be True or False; got {flip!r}")
-    controls["flip"] = widgets.Checkbox(value=flip, description="flip the kernel by 180 degrees", style=STYLE)
-    return Explorer("equivalent_conv_explorer", controls, _equivalent_view)
+    return EquivalentConvExplorer(stride=stride, padding=padding, flip=flip)
 
 
 def _equivalent_view(stride, padding, flip):
@@ -417,48 +605,111 @@ def _equivalent_view(stride, padding, flip):
         plots.grid_html(Y, "direct convolution", "output", lo, hi, cell_px=36),
         plots.grid_html(expected, "F.conv_transpose2d", "output", lo, hi, cell_px=36),
     ]
-    same = torch.equal(Y, expected)
+    same = Y.shape == expected.shape and torch.equal(Y, expected)
     caption = (f"Insert {s - 1} zero(s) between input elements, pad by k-1-p = {k}-1-{p} = {q}, "
                f"{'flip the kernel, ' if flip else 'do not flip the kernel, '}and convolve with stride 1: "
-               f"equal to the transposed convolution: {same}.")
+               f"{'the result equals' if same else 'the result differs from'} the transposed convolution.")
     return plots.panels_html(panels, caption)
 
 
-CHECKER_INPUT = 8  # side of the constant input in checkerboard_explorer
+CHECKER_INPUT = 8  # smallest side of the constant input in checkerboard_explorer
 CHECKER_VIEW = 24  # the explorer shows at most this many central rows and columns
+
+
+def checker_geometry(kernel_size, stride, layers):
+    """(input side, margin) for checkerboard_explorer: cells within `margin` of the border feel the
+    edges (each layer widens the edge by k input cells, s times over), and the input (at least 8x8)
+    is large enough that some interior is left."""
+    margin = kernel_size * sum(stride ** layer for layer in range(layers))
+    side = CHECKER_INPUT
+    while True:
+        n = side
+        for _ in range(layers):
+            n = (n - 1) * stride + kernel_size
+        if n > 2 * margin:
+            return side, margin
+        side += 1
+
+
+def phase_counts(kernel_size, stride):
+    """How many taps of a length-k kernel fall on each phase r = t mod s, for r = 0 .. s-1."""
+    k, s = kernel_size, stride
+    return [-(-(k - r) // s) if r < k else 0 for r in range(s)]
+
+
+def equal_phase_kernel(kernel_size, stride):
+    """A (k, k) kernel whose every phase sub-kernel K[r::s, c::s] sums to 1 (where the phase has taps).
+
+    Per axis each tap is 1 over the number of taps of its phase ([0.5, 1, 0.5] for k=3, s=2); the
+    kernel is the outer product of the two axes. Introduced in 04-checkerboard-artifacts.ipynb.
+    """
+    counts = phase_counts(kernel_size, stride)
+    taps = torch.tensor([1 / counts[t % stride] for t in range(kernel_size)], dtype=torch.float64)
+    return torch.outer(taps, taps)
+
+
+CHECKER_KERNELS = {
+    "ones": lambda k, s: torch.ones(k, k, dtype=torch.float64),
+    "equal phase sums": equal_phase_kernel,
+    "random positive": lambda k, s: torch.rand(k, k, generator=torch.Generator().manual_seed(k),
+                                               dtype=torch.float64) + 0.5,
+}
+
+
+def _phase_sentence(K, s):
+    """Whether the s*s sub-kernels K[r::s, c::s] have equal sums (a constant input comes out flat)."""
+    k = K.shape[0]
+    empty = phase_counts(k, s).count(0)
+    if empty:
+        return (f"phase sums: kernel_size {k} < stride {s}, so {s * s - k * k} of the {s * s} phases "
+                f"(r mod {s}, c mod {s}) get no tap at all; no choice of weights can even them out")
+    sums = [float(K[r::s, c::s].sum()) for r in range(s) for c in range(s)]
+    lo, hi = min(sums), max(sums)
+    if hi - lo <= 1e-9 * max(1.0, abs(hi)):
+        return (f"phase sums: all {s * s} sub-kernels K[r::{s}, c::{s}] sum to {plots.fmt(lo)}, so a constant "
+                "input comes out flat inside")
+    return (f"phase sums: the {s * s} sub-kernels K[r::{s}, c::{s}] sum to {plots.fmt(lo)} .. {plots.fmt(hi)}, "
+            "so a constant input comes out uneven")
+
+
+class CheckerboardExplorer(Explorer):
+    """checkerboard_explorer's widget: stride, kernel size, layers and the kernel's weights."""
+
+    NAME = "checkerboard_explorer"
+    _esm = _module("checkerboard")
+    CONTROLS = {"stride": _range(1, 4, "stride"), "kernel_size": _range(1, 9, "kernel size"),
+                "layers": _range(1, 3, "layers"), "kernel": _choice(CHECKER_KERNELS, "kernel weights")}
+    stride, kernel_size, layers, kernel = _value(), _value(), _value(), _value()
+
+    def data(self):
+        return {"random": {str(k): CHECKER_KERNELS["random positive"](k, 1).tolist() for k in range(1, 10)}}
+
+    def render(self, **values):
+        return _checkerboard_view(**values)
 
 
 def checkerboard_explorer(stride=2, kernel_size=3, layers=1, kernel="ones"):
     """Uneven overlap, live: how many stamps land on each output cell, and what a constant input becomes.
 
-    `layers` stacked transposed convolutions (same kernel size and stride) upsample a constant 8x8 input.
+    `layers` stacked transposed convolutions (same kernel size and stride) upsample a constant input
+    (8x8, larger when needed to leave cells beyond the edges' reach: `checker_geometry`).
+    Kernel weights: all ones, "equal phase sums" (each sub-kernel K[r::s, c::s] sums to 1), or random.
     Introduced in 04-checkerboard-artifacts.ipynb.
     """
-    controls = _sliders({"stride": (stride, 1, 3, "stride"), "kernel_size": (kernel_size, 1, 5, "kernel size"),
-                         "layers": (layers, 1, 3, "layers")})
-    if kernel not in CHECKER_KERNELS:
-        raise ValueError(f"kernel must be one of {list(CHECKER_KERNELS)}; got {kernel!r}")
-    controls["kernel"] = widgets.Dropdown(options=list(CHECKER_KERNELS), value=kernel, description="kernel weights",
-                                          style=STYLE)
-    return Explorer("checkerboard_explorer", controls, _checkerboard_view)
-
-
-CHECKER_KERNELS = {
-    "ones": lambda k: torch.ones(k, k, dtype=torch.float64),
-    "random positive": lambda k: torch.rand(k, k, generator=torch.Generator().manual_seed(k), dtype=torch.float64) + 0.5,
-}
+    return CheckerboardExplorer(stride=stride, kernel_size=kernel_size, layers=layers, kernel=kernel)
 
 
 def _checkerboard_view(stride, kernel_size, layers, kernel):
     from .ops import interior, overlap_counts
 
-    counts = overlap_counts(CHECKER_INPUT, kernel_size, stride, layers)
-    K = CHECKER_KERNELS[kernel](kernel_size)[None, None]
-    Y = torch.ones((1, 1, CHECKER_INPUT, CHECKER_INPUT), dtype=torch.float64)
+    k, s = kernel_size, stride
+    side, margin = checker_geometry(k, s, layers)
+    counts = overlap_counts(side, k, s, layers)
+    K = CHECKER_KERNELS[kernel](k, s)
+    Y = torch.ones((1, 1, side, side), dtype=torch.float64)
     for _ in range(layers):
-        Y = torch.nn.functional.conv_transpose2d(Y, K, stride=stride)
+        Y = torch.nn.functional.conv_transpose2d(Y, K[None, None], stride=s)
     Y = Y[0, 0]
-    margin = kernel_size * stride ** (layers - 1)
     inner_counts, inner_y = interior(counts, margin), interior(Y, margin)
     n = counts.shape[0]
     start = max(0, (n - CHECKER_VIEW) // 2)
@@ -467,6 +718,7 @@ def _checkerboard_view(stride, kernel_size, layers, kernel):
     lo, hi = float(inner_counts.min()), float(inner_counts.max())
     shown = f"central {min(n, CHECKER_VIEW)}x{min(n, CHECKER_VIEW)} of {n}x{n}" if n > CHECKER_VIEW else f"{n}x{n}"
     panels = [
+        plots.grid_html(K, f"kernel K: {k}x{k}", "kernel", cell_px=34 if k > 6 else 40),
         plots.grid_html(counts[crop, crop], f"stamps per cell ({shown})", "output", cell_px=px),
         plots.grid_html(Y[crop, crop].round(decimals=1), "output of a constant input", "output", cell_px=px,
                         numbers=False),
@@ -477,41 +729,52 @@ def _checkerboard_view(stride, kernel_size, layers, kernel):
         verdict = f"uneven: the kernel is smaller than the stride, so some cells receive no stamp (0 to {hi:g})"
     else:
         verdict = f"uneven: interior cells receive {lo:g} to {hi:g} stamps, a ratio of {hi / lo:g}"
-    lines = [f"kernel_size % stride = {kernel_size} % {stride} = {kernel_size % stride}; {layers} layer(s)",
+    lines = [f"kernel_size % stride = {k} % {s} = {k % s}; {layers} layer(s) on a constant {side}x{side} input",
              f"overlap {verdict}",
-             f"constant input: interior output from {float(inner_y.min()):.2f} to {float(inner_y.max()):.2f}"]
+             f"constant input: interior output from {float(inner_y.min()):.2f} to {float(inner_y.max()):.2f}",
+             _phase_sentence(K, s)]
     return plots.panels_html(panels, "", plots.text_html(lines))
 
 
 FACE = (slice(14, 62), slice(28, 76))  # a 48x48 crop of the sample image around the face
+_IMAGE = {}
+
+
+def _sample():
+    from .upsampling import sample_image
+
+    if "x" not in _IMAGE:
+        _IMAGE["x"] = sample_image()
+    return _IMAGE["x"]
+
+
+class UpsamplingExplorer(Explorer):
+    """upsampling_explorer's widget: the method and the factor; the photograph's pixels go to the page once."""
+
+    NAME = "upsampling_explorer"
+    _esm = _module("upsampling")
+    CONTROLS = {"method": _choice(METHODS, "method"), "factor": _range(2, 4, "factor", step=2)}
+    method, factor = _value(), _value()
+
+    def data(self):
+        x = _sample()
+        pixels = (x * 255).round().to(torch.int64)
+        return {"image": pixels.flatten().tolist(), "height": x.shape[0], "width": x.shape[1]}
+
+    def render(self, **values):
+        return _upsampling_view(**values)
 
 
 def upsampling_explorer(method="transposed conv, bilinear kernel", factor=2):
     """Downsample the sample photograph by `factor`, upsample it back with `method`: a crop of each,
     and the difference from the original. Introduced in 05-upsampling-in-practice.ipynb."""
-    from .upsampling import METHODS
-
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
-    if factor not in (2, 4):
-        raise ValueError(f"factor must be 2 or 4; got {factor!r}")
-    controls = {
-        "method": widgets.Dropdown(options=METHODS, value=method, description="method", style=STYLE,
-                                   layout=widgets.Layout(width="420px")),
-        "factor": widgets.SelectionSlider(options=[2, 4], value=factor, description="factor", style=STYLE),
-    }
-    return Explorer("upsampling_explorer", controls, _upsampling_view)
-
-
-_IMAGE = {}
+    return UpsamplingExplorer(method=method, factor=factor)
 
 
 def _upsampling_view(method, factor):
-    from .upsampling import psnr, sample_image, upsample
+    from .upsampling import psnr, upsample
 
-    if "x" not in _IMAGE:
-        _IMAGE["x"] = sample_image()
-    x = _IMAGE["x"]
+    x = _sample()
     low = torch.nn.functional.avg_pool2d(x[None, None], factor)[0, 0]
     y = upsample(low, method, factor)
     diff = (y - x).abs()

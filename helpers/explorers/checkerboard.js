@@ -1,0 +1,69 @@
+// checkerboard_explorer: uneven overlap, and what it does to a constant input.
+import { equalPhaseKernel, flatToGrid, interiorRange, ones, phaseCounts, stack, subKernels, total } from "./maths.js";
+import { fixed2, fmt, g, gridHtml, mount, panelsHtml, textHtml } from "./ui.js";
+
+export const INPUT = 8; // side of the constant input
+export const VIEW = 24; // at most this many central rows and columns are drawn
+
+// helpers.widgets.checker_geometry: the input side (at least INPUT) and the margin of cells that feel
+// the edges (k input cells per layer, s times over), chosen so that some interior is left
+export function checkerGeometry(k, s, layers) {
+  let margin = 0;
+  for (let l = 0; l < layers; l++) margin += k * s ** l;
+  for (let side = INPUT; ; side++) {
+    let n = side;
+    for (let l = 0; l < layers; l++) n = (n - 1) * s + k;
+    if (n > 2 * margin) return [side, margin];
+  }
+}
+
+export function checkerKernel(name, k, s, data) {
+  if (name === "ones") return ones(k, k);
+  if (name === "equal phase sums") return equalPhaseKernel(k, s);
+  return data.random[String(k)];
+}
+
+// Each phase's sub-kernel sum, and a sentence on whether they are equal (a constant input stays flat).
+export function phaseSentence(K, s) {
+  const k = K.length, empty = phaseCounts(k, s).filter((c) => c === 0).length;
+  if (empty) {
+    const none = s * s - (s - empty) * (s - empty);
+    return `phase sums: kernel_size ${k} < stride ${s}, so ${none} of the ${s * s} phases (r mod ${s}, c mod ${s}) `
+      + "get no tap at all; no choice of weights can even them out";
+  }
+  const sums = subKernels(K, s).map(total), lo = Math.min(...sums), hi = Math.max(...sums);
+  if (hi - lo <= 1e-9 * Math.max(1, Math.abs(hi))) {
+    return `phase sums: all ${s * s} sub-kernels K[r::${s}, c::${s}] sum to ${fmt(lo)}, so a constant input `
+      + "comes out flat inside";
+  }
+  return `phase sums: the ${s * s} sub-kernels K[r::${s}, c::${s}] sum to ${fmt(lo)} .. ${fmt(hi)}, `
+    + "so a constant input comes out uneven";
+}
+
+export function checkerboardView(v, data) {
+  const k = v.kernel_size, s = v.stride, layers = v.layers;
+  const K = checkerKernel(v.kernel, k, s, data);
+  const [side, margin] = checkerGeometry(k, s, layers);
+  const counts = stack(side, new Float64Array(k * k).fill(1), k, s, layers);
+  const Y = stack(side, Float64Array.from(K.flat()), k, s, layers);
+  const n = counts.m;
+  const [lo, hi] = interiorRange(counts.Y, n, margin), [ylo, yhi] = interiorRange(Y.Y, n, margin);
+  const size = Math.min(n, VIEW), start = Math.max(0, Math.floor((n - VIEW) / 2));
+  const px = Math.max(14, Math.min(34, Math.floor(560 / size)));
+  const shown = n > VIEW ? `central ${size}x${size} of ${n}x${n}` : `${n}x${n}`;
+  const rounded = flatToGrid(Y.Y, n, start, size).map((row) => row.map((t) => Math.round(t * 10) / 10));
+  const panels = [
+    gridHtml(K, `kernel K: ${k}x${k}`, "kernel", { cellPx: k > 6 ? 34 : 40 }),
+    gridHtml(flatToGrid(counts.Y, n, start, size), `stamps per cell (${shown})`, "output", { cellPx: px }),
+    gridHtml(rounded, "output of a constant input", "output", { cellPx: px, numbers: false }),
+  ];
+  let verdict;
+  if (lo === hi) verdict = "even: every interior cell receives the same number of stamps";
+  else if (lo === 0) verdict = `uneven: the kernel is smaller than the stride, so some cells receive no stamp (0 to ${g(hi)})`;
+  else verdict = `uneven: interior cells receive ${g(lo)} to ${g(hi)} stamps, a ratio of ${g(hi / lo)}`;
+  const lines = [`kernel_size % stride = ${k} % ${s} = ${k % s}; ${layers} layer(s) on a constant ${side}x${side} input`, `overlap ${verdict}`,
+    `constant input: interior output from ${fixed2(ylo)} to ${fixed2(yhi)}`, phaseSentence(K, s)];
+  return panelsHtml(panels, "", textHtml(lines));
+}
+
+export default { render({ model, el }) { mount(model, el, { view: checkerboardView }); } };
