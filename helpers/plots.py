@@ -267,3 +267,37 @@ def plot_growth(series, ylabel, title, ax=None):
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=9, frameon=False, loc="upper left")
     return ax
+
+
+def show_image_rows(rows, scores=None, size=1.0):
+    """Images in rows, one row per name: `rows` maps a name to a tensor (n, H, W); `scores` maps the
+    same names to n numbers printed under the images. Each image is stretched to its own range
+    (black its minimum, white its maximum), so that a faint pattern is visible. Returns the axes.
+
+    Introduced in 07-transposed-convolution-in-real-networks.ipynb.
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(rows)
+    n = max(len(rows[name]) for name in names)
+    fig, axes = plt.subplots(len(names), 1, figsize=(size * n + 2.4, (size + 0.25) * len(names)),
+                             squeeze=False, facecolor="white")
+    for name, ax in zip(names, axes[:, 0]):
+        images = torch.as_tensor(rows[name]).detach().float()
+        H, W = images.shape[-2:]
+        gap = max(W // 8, 1)
+        strip = torch.ones(H, n * (W + gap) - gap)
+        for c, A in enumerate(images):
+            lo, hi = A.min(), A.max()
+            strip[:, c * (W + gap):c * (W + gap) + W] = (A - lo) / (hi - lo) if hi > lo else 0.5
+            if scores is not None:
+                ax.text(c * (W + gap) + W / 2, H + 0.5, f"{scores[name][c]:.3f}", ha="center", va="top",
+                        fontsize=8)
+        ax.imshow(strip.numpy(), cmap="gray", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+    fig.subplots_adjust(left=2.3 / (size * n + 2.4), right=0.98, top=0.98, bottom=0.06, hspace=0.35)
+    return axes

@@ -118,3 +118,52 @@ def growth_exponent(sizes, values):
     xs, ys = [math.log(v) for v in sizes], [math.log(v) for v in values]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+# 07-transposed-convolution-in-real-networks.ipynb
+def set_kernel(layer, K):
+    if K.shape != layer.weight.shape:
+        raise ValueError(f"K has shape {tuple(K.shape)}, the weight {tuple(layer.weight.shape)}")
+    with torch.no_grad():
+        layer.weight.copy_(K)
+
+
+def bilinear_upsampler(C, s):
+    from helpers.upsampling import bilinear_kernel
+
+    layer = torch.nn.ConvTranspose2d(C, C, 2 * s, stride=s, padding=s // 2, bias=False)
+    with torch.no_grad():
+        layer.weight.zero_()
+        for c in range(C):
+            layer.weight[c, c] = bilinear_kernel(s)
+    return layer
+
+
+def bilinear_upsampler_grouped(C, s):
+    from helpers.upsampling import bilinear_kernel
+
+    layer = torch.nn.ConvTranspose2d(C, C, 2 * s, stride=s, padding=s // 2, groups=C, bias=False)
+    with torch.no_grad():
+        layer.weight.copy_(bilinear_kernel(s).expand(C, 1, 2 * s, 2 * s))
+    return layer
+
+
+def to_transposed(conv):
+    up = torch.nn.ConvTranspose2d(conv.in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride,
+                                  bias=False)
+    with torch.no_grad():
+        up.weight.copy_(conv.weight.transpose(0, 1))
+    return up
+
+
+def trans_conv_with_bias(X, K, b, stride, output_padding):
+    h, w = K.shape
+    Y = torch.zeros((X.shape[0] - 1) * stride + h + output_padding, (X.shape[1] - 1) * stride + w + output_padding)
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            Y[i * stride:i * stride + h, j * stride:j * stride + w] += X[i, j] * K
+    return Y + b
+
+
+def up_to(up, x, skip):
+    return up(x, output_size=skip.shape[-2:])

@@ -11,6 +11,42 @@ from helpers import exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 
+def wrong_set_kernel_copy_only(layer, K):
+    with torch.no_grad():
+        layer.weight.copy_(K)
+
+
+def wrong_bilinear_every_pair(C, s):
+    layer = solutions.bilinear_upsampler(C, s)
+    with torch.no_grad():
+        layer.weight.copy_(layer.weight[0, 0].expand_as(layer.weight))  # every (in, out) pair
+    return layer
+
+
+def wrong_to_transposed_no_swap(conv):
+    up = torch.nn.ConvTranspose2d(conv.in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride,
+                                  bias=False)
+    up.weight.data = conv.weight.data  # Conv2d's (out, in) layout, unswapped
+    return up
+
+
+def wrong_to_transposed_flipped(conv):
+    up = solutions.to_transposed(conv)
+    with torch.no_grad():
+        up.weight.copy_(up.weight.flip(-2, -1))
+    return up
+
+
+def wrong_bias_then_zero_rows(X, K, b, s, op):
+    Y = solutions.trans_conv_with_bias(X, K, b, s, 0)
+    return torch.nn.functional.pad(Y, (0, op, 0, op))  # the extra rows left at zero
+
+
+def wrong_up_to_zero_pad(up, x, skip):
+    y = up(x)
+    return torch.nn.functional.pad(y, (0, skip.shape[-1] - y.shape[-1], 0, skip.shape[-2] - y.shape[-2]))
+
+
 # checker name -> (reference solution, wrong answers with the words the checker must say about each)
 CHECKERS = {
     "check_output_size": (solutions.output_size, [
@@ -85,6 +121,26 @@ CHECKERS = {
         (lambda sizes, values: values[-1] / values[0], "returned"),
         (lambda sizes, values: (values[-1] / values[0]) ** (1 / (sizes[-1] / sizes[0])), "expected"),
     ]),
+    "check_set_kernel": (solutions.set_kernel, [
+        (lambda layer, K: setattr(layer.weight, "data", K), "accepted a kernel of shape (1, 1, 2, 2)"),
+        (wrong_set_kernel_copy_only, "accepted a kernel of shape (1, 1, 1, 1)"),  # copy_ broadcasts
+    ]),
+    "check_bilinear_upsampler": (solutions.bilinear_upsampler, [
+        (wrong_bilinear_every_pair, "the channels are mixed"),
+        (lambda C, s: torch.nn.ConvTranspose2d(C, C, 2 * s, stride=s), "returns shape"),
+    ]),
+    "check_to_transposed": (solutions.to_transposed, [
+        (wrong_to_transposed_no_swap, "expected (C_in, C_out, kH, kW)"),
+        (wrong_to_transposed_flipped, "values differ"),
+    ]),
+    "check_trans_conv_with_bias": (solutions.trans_conv_with_bias, [
+        (wrong_bias_then_zero_rows, "values differ"),
+        (lambda X, K, b, s, op: solutions.trans_conv_with_bias(X, K, b, s, 0), "returned shape"),
+    ]),
+    "check_up_to": (solutions.up_to, [
+        (lambda up, x, skip: up(x), "returned shape"),
+        (wrong_up_to_zero_pad, "values differ"),
+    ]),
 }
 
 
@@ -140,3 +196,7 @@ def test_odd_answers_are_reported_not_raised():
 def test_doubling_accepts_every_right_answer():
     for k, p in [(2, 0), (4, 1), (6, 2)]:
         assert exercises.check_doubling(lambda k=k, p=p: (k, p)).status == "correct"
+
+
+def test_bilinear_upsampler_accepts_groups():
+    assert exercises.check_bilinear_upsampler(solutions.bilinear_upsampler_grouped).status == "correct"

@@ -7,9 +7,18 @@ import torch
 import torch.nn.functional as F
 
 from helpers import networks
-from helpers.networks import (UPSAMPLERS, TinyUNet, Upsampler, checkerboard_score, icnr_, jax_conv_transpose,
-                              keras_conv_transpose_length, keras_to_torch_kernel, make_generator,
-                              tf_same_conv_transpose2d)
+from helpers.networks import (
+    UPSAMPLERS,
+    TinyUNet,
+    Upsampler,
+    checkerboard_score,
+    icnr_,
+    jax_conv_transpose,
+    keras_conv_transpose_length,
+    keras_to_torch_kernel,
+    make_generator,
+    tf_same_conv_transpose2d,
+)
 
 
 def test_score_is_zero_for_flat_and_one_for_a_checkerboard():
@@ -201,3 +210,21 @@ def test_jax_conv_transpose_flips_only_with_transpose_kernel():
                                        F.conv_transpose2d(X[None, None], K[None, None], stride=s)[0, 0])
             torch.testing.assert_close(plain, F.conv_transpose2d(X[None, None], K.flip(0, 1)[None, None],
                                                                  stride=s)[0, 0])
+
+
+def test_fit_takes_the_same_steps_as_torch_optim_adam():
+    torch.manual_seed(5)
+    a = Upsampler("ConvTranspose2d k3 s2 p1 op1", 2, 1)
+    b = Upsampler("ConvTranspose2d k3 s2 p1 op1", 2, 1)
+    b.load_state_dict(a.state_dict())
+    X, Y = torch.rand(3, 2, 5, 5), torch.rand(3, 1, 10, 10)
+    losses = networks.fit(a, X, Y, steps=15, lr=1e-2)
+    opt = torch.optim.Adam(b.parameters(), lr=1e-2)
+    for step in range(15):
+        loss = F.mse_loss(b(X), Y)
+        assert loss.item() == pytest.approx(losses[step], rel=1e-5)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p, q)
