@@ -109,7 +109,7 @@ def trans_conv_via_matrix(X, K, stride=1, padding=0, output_padding=0, dilation=
     elif not isinstance(sparse, bool):
         raise TypeError(f"sparse must be True, False or None (choose by size); got {sparse!r}")
     M = _matrix(a, sparse)
-    Y = M @ a.X.reshape(n, -1).T  # (C_out*H_out*W_out, N)
+    Y = M @ a.X.reshape(n, c_in * h * w).T  # (C_out*H_out*W_out, N); N may be 0
     return a.restore(Y.T.reshape(n, c_out, ho, wo))
 
 

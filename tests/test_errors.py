@@ -1,10 +1,14 @@
 """Bad input is refused with a ValueError or TypeError that names the parameter and the rule it broke."""
 import random
+import re
 
 import pytest
 import torch
 
-from helpers import conv_output_shape, corr2d, trans_conv, trans_conv_output_shape, trans_conv_stamps
+import helpers
+import helpers.matrix
+from helpers import conv_output_shape, corr2d, costs, trans_conv, trans_conv_output_shape, trans_conv_stamps
+from helpers.upsampling import METHODS, psnr, upsample
 
 X2, K2 = torch.ones(3, 3), torch.ones(2, 2)
 X3, K4 = torch.ones(2, 3, 3), torch.ones(2, 4, 2, 2)
@@ -98,3 +102,76 @@ def test_random_bad_arguments_never_leak_torch_errors(seed):
 
         expected = F.conv_transpose2d(X[None, None], K[None, None], **kwargs)[0, 0]
         torch.testing.assert_close(Y, expected)
+
+
+def _huge(*shape):
+    """A zero tensor of `shape` that takes no memory (every element is the same number)."""
+    return torch.zeros(()).expand(*shape)
+
+
+SIZE_AND_SMALL_HELPER_CASES = [
+    # what cannot fit or finish is refused before any work, naming the sizes and what would fit
+    (lambda: trans_conv(X2, K2, stride=10**6), MemoryError,
+     ["the output Y (N, C_out, H_out, W_out) = (1, 1, 2000002, 2000002)", "TiB", "half of this machine"]),
+    (lambda: helpers.trans_conv_fold(X2, K2, stride=10**6), MemoryError, ["the output Y"]),
+    (lambda: trans_conv(_huge(2000, 2000), K2), ValueError,
+     ["the loop over C_in*H*W = 1*2000*2000 = 4000000 steps", "trans_conv_fold or F.conv_transpose2d"]),
+    (lambda: corr2d(_huge(20000, 20000), K2), ValueError,
+     ["(H-h+1)*(W-w+1) = 19999*19999", "F.conv2d(X[None, None], K[None, None])[0, 0]"]),
+    (lambda: helpers.kernel2matrix(K2, (4096, 4096)), MemoryError,
+     ["the dense W (H_out*W_out, H_in*W_in) = (16769025, 16777216)", "sparse=True"]),
+    (lambda: helpers.matrix.kernel2matrix_loop(K2, (4096, 4096)), MemoryError, ["the dense W"]),
+    (lambda: helpers.trans_conv_matrix(K2, (2048, 2048)), MemoryError, ["the dense W^T", "sparse=True"]),
+    (lambda: helpers.trans_conv_via_matrix(_huge(2048, 2048), K2, sparse=False), MemoryError,
+     ["the dense W^T"]),
+    (lambda: trans_conv_stamps(_huge(300, 300), K2, stride=3), MemoryError,
+     ["the stamps (H*W, H_out, W_out) = (90000, 899, 899)"]),
+    # the smaller helpers check their arguments like the core ones
+    (lambda: helpers.interior(torch.ones(5, 5), -1), ValueError, ["margin must be an integer >= 0", "-1"]),
+    (lambda: helpers.interior(torch.ones(5, 5), 1.5), TypeError, ["margin must be an integer >= 0"]),
+    (lambda: helpers.interior(torch.ones(2, 5, 5), 1), ValueError, ["Y must be a 2-D tensor (H, W)"]),
+    (lambda: psnr(torch.ones(4, 4), torch.ones(4, 1)), ValueError,
+     ["a and b must have the same shape", "(4, 4) and (4, 1)"]),
+    (lambda: psnr(torch.ones(4, 4), torch.ones(4, 4), peak=0), ValueError, ["peak must be positive"]),
+    (lambda: psnr(torch.ones(0), torch.ones(0)), ValueError, ["a must not be empty"]),
+    (lambda: upsample(torch.ones(0, 3), METHODS[0], 2), ValueError, ["x must not be empty", "(0, 3)"]),
+    (lambda: costs.growth_exponent([1, 2], [1, float("nan")]), TypeError, ["values must hold finite"]),
+    (lambda: costs.growth_exponent(3, [1, 2]), TypeError, ["sizes must be a list"]),
+    (lambda: costs.growth_exponent([1, 2], ["1", "2"]), TypeError, ["values must hold finite real numbers"]),
+    (lambda: helpers.conv_input_sizes(3, 3, 2, padding=(1, 2)), TypeError,
+     ["padding must be an integer >= 0", "(1, 2)"]),
+    (lambda: helpers.conv_input_sizes(3, 3, 2, padding=-1), ValueError, ["padding must be an integer >= 0"]),
+    (lambda: helpers.kernel2matrix(K2, (3, 3), sparse="yes"), TypeError,
+     ["sparse must be one of True, False", "'yes'"]),
+    (lambda: helpers.trans_conv_matrix(K2, (3, 3), sparse=1), TypeError, ["sparse must be one of True, False"]),
+    (lambda: helpers.trans_conv_matrix(K2, (3, 3), groups=2), ValueError,
+     ["groups needs channels: input_shape must have shape"]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SIZE_AND_SMALL_HELPER_CASES)))
+def test_sizes_and_small_helpers_are_refused_in_words(case):
+    call, exc, words = SIZE_AND_SMALL_HELPER_CASES[case]
+    with pytest.raises(exc) as info:
+        call()
+    for w in words:
+        assert w in str(info.value), f"{w!r} not in {str(info.value)!r}"
+
+
+@pytest.mark.parametrize("kwargs", [dict(groups=2), dict(padding=5), dict(stride=0), dict(sparse=None)])
+def test_trans_conv_matrix_names_only_what_its_caller_passed(kwargs):
+    with pytest.raises((ValueError, TypeError)) as info:
+        helpers.trans_conv_matrix(K2, (3, 3), **kwargs)
+    assert not re.search(r"\bX\b", str(info.value)), str(info.value)
+
+
+def test_loops_refuse_more_steps_than_the_limit(monkeypatch):
+    monkeypatch.setattr(helpers._checks, "LOOP_LIMIT", 100)
+    assert trans_conv(torch.ones(10, 10), K2).shape == (11, 11)  # 100 steps
+    with pytest.raises(ValueError, match=r"C_in\*H\*W = 1\*10\*11 = 110 steps"):
+        trans_conv(torch.ones(10, 11), K2)
+    with pytest.raises(ValueError, match=r"H_out\*W_out\*h\*w = 9\*9\*2\*2 = 324 steps.*Use kernel2matrix"):
+        helpers.matrix.kernel2matrix_loop(K2, (10, 10))
+    assert corr2d(torch.ones(11, 11), K2).shape == (10, 10)
+    with pytest.raises(ValueError, match="F.conv2d"):
+        corr2d(torch.ones(12, 11), K2)

@@ -217,3 +217,23 @@ def test_nan_and_inf_as_pytorch(name, where, cfg):
         for kind in (torch.isnan, torch.isposinf, torch.isneginf):
             assert torch.equal(kind(got), kind(want))
     torch.testing.assert_close(got[finite], want[finite], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", costs.IMPLEMENTATIONS)
+def test_a_batch_of_zero_gives_an_empty_result_as_pytorch(name):
+    X, K = torch.ones(0, 4, 3, 5), torch.ones(4, 3, 2, 2)
+    want = F.conv_transpose2d(X, K, stride=2, padding=1, groups=2)
+    got = costs.IMPLEMENTATIONS[name](X, K, stride=2, padding=1, groups=2)
+    assert got.shape == want.shape == (0, 6, 4, 8)
+
+
+@pytest.mark.parametrize("name", costs.IMPLEMENTATIONS)
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_works_on_every_path(name, dtype):
+    g = torch.Generator().manual_seed(0)
+    X, K = torch.randn(2, 4, 3, 5, generator=g), torch.randn(4, 3, 3, 2, generator=g)
+    cfg = dict(stride=2, padding=1, groups=2, dilation=(2, 1))
+    got = costs.IMPLEMENTATIONS[name](X.to(dtype), K.to(dtype), **cfg)
+    want = F.conv_transpose2d(X.to(dtype).double(), K.to(dtype).double(), **cfg)
+    assert got.dtype == dtype
+    torch.testing.assert_close(got.double(), want, rtol=0.05, atol=0.1)
