@@ -315,7 +315,9 @@ def _call(fn, args, name):
     except NotImplementedError:
         return None, Check("not attempted", f"{name} still raises NotImplementedError")
     except Exception as err:
-        return None, Check("incorrect", f"{name}{_describe(args)} raised {type(err).__name__}: {err}")
+        return None, Check(
+            "incorrect", f"{name}{_describe(args)} raised {type(err).__name__}: {err}"
+        )
 
 
 def check_set_kernel(fn):
@@ -341,19 +343,28 @@ def check_set_kernel(fn):
             return Check("not attempted", f"{name} still raises NotImplementedError")
         except Exception:
             if not torch.equal(layer.weight.detach(), before):
-                return Check("incorrect", f"{name} raised for a kernel of shape {shape} but changed the weight first")
+                return Check(
+                    "incorrect",
+                    f"{name} raised for a kernel of shape {shape} but changed the weight first",
+                )
             continue
         with torch.no_grad():
             out = tuple(layer(X).shape[-2:])
-        return Check("incorrect", f"{name} accepted a kernel of shape {shape} for a weight of shape (1, 1, 3, 3); "
-                                  f"the layer, built with kernel_size=3, now returns {out} instead of (7, 7)")
-    return Check("correct", f"{name} sets a (1, 1, 3, 3) kernel and refuses shapes (1, 1, 2, 2), (1, 1, 1, 1) "
-                            "and (3, 3)")
+        return Check(
+            "incorrect",
+            f"{name} accepted a kernel of shape {shape} for a weight of shape (1, 1, 3, 3); "
+            f"the layer, built with kernel_size=3, now returns {out} instead of (7, 7)",
+        )
+    return Check(
+        "correct",
+        f"{name} sets a (1, 1, 3, 3) kernel and refuses shapes (1, 1, 2, 2), (1, 1, 1, 1) "
+        "and (3, 3)",
+    )
 
 
 def check_bilinear_upsampler(fn):
-    """fn(C, s): a module that upsamples each of C channels bilinearly by s (as F.interpolate does away
-    from a border s wide), without mixing the channels."""
+    """fn(C, s): a module that upsamples each of C channels bilinearly by s (as F.interpolate does
+    away from a border s wide), without mixing the channels."""
     name, gen = _name(fn), torch.Generator().manual_seed(10)
     for C, s in [(1, 2), (3, 2), (2, 4)]:
         layer, problem = _call(fn, (C, s), name)
@@ -364,29 +375,42 @@ def check_bilinear_upsampler(fn):
             with torch.no_grad():
                 got = layer(X)
         except Exception as err:
-            return Check("incorrect", f"the module from {name}({C}, {s}) raised {type(err).__name__}: {err}")
+            return Check(
+                "incorrect", f"the module from {name}({C}, {s}) raised {type(err).__name__}: {err}"
+            )
         want = F.interpolate(X, scale_factor=s, mode="bilinear", align_corners=False)
         if got.shape != want.shape:
-            return Check("incorrect", f"{name}({C}, {s}) returns shape {tuple(got.shape)} for an input of shape "
-                                      f"{tuple(X.shape)}, expected {tuple(want.shape)}")
+            return Check(
+                "incorrect",
+                f"{name}({C}, {s}) returns shape {tuple(got.shape)} for an input of shape "
+                f"{tuple(X.shape)}, expected {tuple(want.shape)}",
+            )
         gap = (got - want)[..., s:-s, s:-s].abs().max().item()
-        if gap > 1e-5:
+        if not gap <= 1e-5:  # a NaN is never close
             one = torch.zeros_like(X)
             one[:, 0] = 1
             with torch.no_grad():
                 leak = layer(one)[:, 1:].abs().max().item() if C > 1 else 0.0
             if leak > 1e-6:
-                return Check("incorrect", f"with {name}({C}, {s}) input channel 0 reaches the other output "
-                                          "channels: the channels are mixed")
-            return Check("incorrect", f"with {name}({C}, {s}) the interior differs from F.interpolate by "
-                                      f"up to {gap:.3g}")
-    return Check("correct", f"{name} upsamples each channel like F.interpolate(mode='bilinear') "
-                            "for (C, s) = (1, 2), (3, 2) and (2, 4)")
+                return Check(
+                    "incorrect",
+                    f"with {name}({C}, {s}) input channel 0 reaches the other output "
+                    "channels: the channels are mixed",
+                )
+            return Check(
+                "incorrect",
+                f"with {name}({C}, {s}) the interior differs from F.interpolate by up to {gap:.3g}",
+            )
+    return Check(
+        "correct",
+        f"{name} upsamples each channel like F.interpolate(mode='bilinear') "
+        "for (C, s) = (1, 2), (3, 2) and (2, 4)",
+    )
 
 
 def check_to_transposed(fn):
-    """fn(conv): a ConvTranspose2d with conv's in and out channels, kernel size and stride, whose kernel
-    for the pair (input channel i, output channel o) is conv.weight[o, i]."""
+    """fn(conv): a ConvTranspose2d with conv's in and out channels, kernel size and stride, whose
+    kernel for the pair (input channel i, output channel o) is conv.weight[o, i]."""
     name, gen = _name(fn), torch.Generator().manual_seed(11)
     for c_in, c_out, k, s in [(2, 3, 3, 2), (3, 3, 2, 1), (1, 2, 3, 3)]:
         conv = torch.nn.Conv2d(c_in, c_out, k, stride=s, bias=False)
@@ -398,11 +422,16 @@ def check_to_transposed(fn):
         X = torch.randn(1, c_in, 4, 4, generator=gen)
         want = F.conv_transpose2d(X, conv.weight.detach().transpose(0, 1), stride=s)
         if not isinstance(up, torch.nn.ConvTranspose2d):
-            return Check("incorrect", f"{name} returned {type(up).__name__}, expected a ConvTranspose2d")
+            return Check(
+                "incorrect", f"{name} returned {type(up).__name__}, expected a ConvTranspose2d"
+            )
         if tuple(up.weight.shape) != (c_in, c_out, k, k):
-            return Check("incorrect", f"for Conv2d({c_in}, {c_out}, {k}) the weight has shape "
-                                      f"{tuple(up.weight.shape)}, expected (C_in, C_out, kH, kW) = "
-                                      f"{(c_in, c_out, k, k)}")
+            return Check(
+                "incorrect",
+                f"for Conv2d({c_in}, {c_out}, {k}) the weight has shape "
+                f"{tuple(up.weight.shape)}, expected (C_in, C_out, kH, kW) = "
+                f"{(c_in, c_out, k, k)}",
+            )
         try:
             with torch.no_grad():
                 got = up(X)
@@ -411,32 +440,40 @@ def check_to_transposed(fn):
         problem = _differs(got, want)
         if problem:
             return Check("incorrect", f"for Conv2d({c_in}, {c_out}, {k}, stride={s}): {problem}")
-    return Check("correct", f"{name} carries every kernel to its (input, output) pair in three layers")
+    return Check(
+        "correct", f"{name} carries every kernel to its (input, output) pair in three layers"
+    )
 
 
 def check_trans_conv_with_bias(fn):
-    """fn(X, K, b, stride, output_padding): F.conv_transpose2d of X (H, W) with K (kH, kW), the bias b
-    (a number) and output_padding, padding 0, as an (H_out, W_out) tensor."""
+    """fn(X, K, b, stride, output_padding): F.conv_transpose2d of X (H, W) with K (kH, kW), the
+    bias b (a number) and output_padding, padding 0, as an (H_out, W_out) tensor."""
     gen = torch.Generator().manual_seed(12)
-    cases = [(_ints((2, 3), gen), _ints((3, 3), gen), b, s, op)
-             for b, s, op in [(0.0, 2, 1), (1.5, 2, 1), (-2.0, 3, 2), (0.5, 2, 0), (1.0, 1, 0)]]
+    cases = [
+        (_ints((2, 3), gen), _ints((3, 3), gen), b, s, op)
+        for b, s, op in [(0.0, 2, 1), (1.5, 2, 1), (-2.0, 3, 2), (0.5, 2, 0), (1.0, 1, 0)]
+    ]
 
     def expected(X, K, b, s, op):
-        return F.conv_transpose2d(X[None, None], K[None, None], torch.tensor([b]), stride=s,
-                                  output_padding=op)[0, 0]
+        return F.conv_transpose2d(
+            X[None, None], K[None, None], torch.tensor([b]), stride=s, output_padding=op
+        )[0, 0]
 
     return _run(fn, cases, expected)
 
 
 def check_up_to(fn):
-    """fn(up, x, skip): up(x) at the skip's height and width, with the values the layer computes there."""
+    """fn(up, x, skip): up(x) at the skip's height and width, with the values the layer computes
+    there."""
     name, gen = _name(fn), torch.Generator().manual_seed(13)
     cases = []
     for k, p, small, big in [(2, 0, 37, 75), (2, 0, 4, 8), (3, 1, 5, 10), (4, 1, 6, 13)]:
         up = torch.nn.ConvTranspose2d(2, 2, k, stride=2, padding=p)
         with torch.no_grad():
             up.weight.copy_(torch.randn(up.weight.shape, generator=gen))
-        cases.append((up, torch.randn(1, 2, small, small, generator=gen), torch.zeros(1, 3, big, big)))
+        cases.append(
+            (up, torch.randn(1, 2, small, small, generator=gen), torch.zeros(1, 3, big, big))
+        )
     for up, x, skip in cases:
         got, problem = _call(fn, (up, x, skip), name)
         if problem is not None:
@@ -444,6 +481,12 @@ def check_up_to(fn):
         want = up(x, output_size=skip.shape[-2:])
         problem = _differs(got, want)
         if problem:
-            return Check("incorrect", f"{name}(ConvTranspose2d(k={up.kernel_size[0]}, s=2, p={up.padding[0]}), "
-                                      f"x {tuple(x.shape)}, skip {tuple(skip.shape)}): {problem}")
-    return Check("correct", f"{name} meets the skip's size with the layer's own values in all {len(cases)} cases")
+            return Check(
+                "incorrect",
+                f"{name}(ConvTranspose2d(k={up.kernel_size[0]}, s=2, p={up.padding[0]}), "
+                f"x {tuple(x.shape)}, skip {tuple(skip.shape)}): {problem}",
+            )
+    return Check(
+        "correct",
+        f"{name} meets the skip's size with the layer's own values in all {len(cases)} cases",
+    )

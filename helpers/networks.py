@@ -1,8 +1,9 @@
-"""Transposed convolution inside networks: upsamplers, a tiny generator, a tiny U-Net, the checkerboard
-measure, ICNR, and other frameworks' documented rules computed in PyTorch.
+"""Transposed convolution inside networks: upsamplers, a tiny generator, a tiny U-Net, the
+checkerboard measure, ICNR, and other frameworks' documented rules computed in PyTorch.
 
 Introduced in 07-transposed-convolution-in-real-networks.ipynb.
 """
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -42,24 +43,27 @@ def checkerboard_score(Y, stride=2):
         raise ValueError(f"H and W must be multiples of stride={s}; got H={H}, W={W}")
     centred = Y - Y.mean(dim=(1, 2), keepdim=True)
     phases = centred.reshape(C, H // s, s, W // s, s).mean(dim=(1, 3))  # (C, s, s)
-    periodic = (phases ** 2).sum() * (H // s) * (W // s)
-    total = (centred ** 2).sum()
-    if total <= 1e-24 * (Y ** 2).sum():  # flat, up to rounding
+    periodic = (phases**2).sum() * (H // s) * (W // s)
+    total = (centred**2).sum()
+    if total <= 1e-24 * (Y**2).sum():  # flat, up to rounding
         return 0.0
     return float(periodic / total)
 
 
 def icnr_(weight, stride=2):
-    """ICNR initialisation in place: every group of stride² output channels gets the kernel of its first.
+    """ICNR initialisation in place: each group of stride² output channels gets its first's kernel.
 
     weight (C_out * stride², C_in, kH, kW), the weight of a Conv2d followed by PixelShuffle(stride);
-    PixelShuffle sends channel c * stride² + r to sub-pixel r of output channel c, so all sub-pixels of
-    a block then compute the same value. Returns weight (Aitken et al. 2017, fastai's PixelShuffle_ICNR).
+    PixelShuffle sends channel c * stride² + r to sub-pixel r of output channel c, so all
+    sub-pixels of a block then compute the same value. Returns weight (Aitken et al. 2017,
+    fastai's PixelShuffle_ICNR).
     """
     s2 = _checks.positive_int(stride, "stride") ** 2
     if weight.ndim != 4 or weight.shape[0] % s2:
-        raise ValueError(f"weight must have shape (C_out * stride², C_in, kH, kW) with stride²={s2}; "
-                         f"got shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"weight must have shape (C_out * stride², C_in, kH, kW) with stride²={s2}; "
+            f"got shape {tuple(weight.shape)}"
+        )
     with torch.no_grad():
         weight.copy_(weight[::s2].repeat_interleave(s2, dim=0))
     return weight
@@ -69,9 +73,9 @@ class Upsampler(nn.Module):
     """One upsampling layer by a factor of 2, of a `kind` from UPSAMPLERS (named for stride 2).
 
     forward(X, output_size=None): X (N, C_in, H, W) -> (N, C_out, stride*H, stride*W) by default;
-    `output_size` (H_out, W_out) asks for another size, which a transposed convolution accepts within
-    its range of `stride` sizes, a resize accepts always, and PixelShuffle refuses unless it is
-    stride*H, stride*W (stride = 2).
+    `output_size` (H_out, W_out) asks for another size, which a transposed convolution accepts
+    within its range of `stride` sizes, a resize accepts always, and PixelShuffle refuses unless
+    it is stride*H, stride*W (stride = 2).
     """
 
     def __init__(self, kind, in_channels, out_channels):
@@ -81,13 +85,20 @@ class Upsampler(nn.Module):
         s = self.stride = 2
         self.kind = kind
         if kind.startswith("ConvTranspose2d"):
-            k, p, op = {"k2": (s, 0, 0), "k4": (2 * s, s // 2, 0), "k3": (2 * s - 1, s // 2, s - 1)}[kind[16:18]]
-            self.layer = nn.ConvTranspose2d(in_channels, out_channels, k, stride=s, padding=p,
-                                            output_padding=op)
+            k, p, op = {
+                "k2": (s, 0, 0),
+                "k4": (2 * s, s // 2, 0),
+                "k3": (2 * s - 1, s // 2, s - 1),
+            }[kind[16:18]]
+            self.layer = nn.ConvTranspose2d(
+                in_channels, out_channels, k, stride=s, padding=p, output_padding=op
+            )
             if kind.endswith("bilinear init"):
                 if in_channels != out_channels:
-                    raise ValueError("a bilinear initialisation needs in_channels == out_channels (one kernel "
-                                     f"per channel); got {in_channels} and {out_channels}")
+                    raise ValueError(
+                        "a bilinear initialisation needs in_channels == out_channels (one kernel "
+                        f"per channel); got {in_channels} and {out_channels}"
+                    )
                 with torch.no_grad():
                     self.layer.weight.zero_()
                     for c in range(in_channels):  # the diagonal only: channel c upsamples channel c
@@ -98,7 +109,7 @@ class Upsampler(nn.Module):
             if kind.endswith("ICNR"):
                 icnr_(self.layer.weight, s)
                 with torch.no_grad():
-                    self.layer.bias.copy_(self.layer.bias[::s * s].repeat_interleave(s * s))
+                    self.layer.bias.copy_(self.layer.bias[:: s * s].repeat_interleave(s * s))
         else:
             self.mode = kind.split()[0]
             self.layer = nn.Conv2d(in_channels, out_channels, 3, padding=1)
@@ -109,11 +120,18 @@ class Upsampler(nn.Module):
             return self.layer(X, output_size=size)
         if "PixelShuffle" in self.kind:
             if size is not None and size != (s * X.shape[-2], s * X.shape[-1]):
-                raise ValueError(f"PixelShuffle({s}) only returns {s} times the input size, "
-                                 f"{(s * X.shape[-2], s * X.shape[-1])}; output_size={size} is out of reach")
+                raise ValueError(
+                    f"PixelShuffle({s}) only returns {s} times the input size, "
+                    f"{(s * X.shape[-2], s * X.shape[-1])}; output_size={size} is out of reach"
+                )
             return F.pixel_shuffle(self.layer(X), s)
-        up = F.interpolate(X, size=size, scale_factor=None if size else s, mode=self.mode,
-                           **({} if self.mode == "nearest" else {"align_corners": False}))
+        up = F.interpolate(
+            X,
+            size=size,
+            scale_factor=None if size else s,
+            mode=self.mode,
+            **({} if self.mode == "nearest" else {"align_corners": False}),
+        )
         return self.layer(up)
 
 
@@ -149,8 +167,9 @@ def make_generator(kind, seed=0, **kwargs):
 def fit(model, inputs, targets, steps=60, lr=1e-2, betas=(0.9, 0.999), eps=1e-8):
     """Train model(inputs) towards targets with Adam on the mean squared error; returns the losses.
 
-    Adam is written out here (the same update as torch.optim.Adam with its defaults), because creating
-    a torch.optim optimiser first imports the compiler machinery, seconds of work on a small machine.
+    Adam is written out here (the same update as torch.optim.Adam with its defaults), because
+    creating a torch.optim optimiser first imports the compiler machinery, seconds of work on a
+    small machine.
     """
     params = [p for p in model.parameters() if p.requires_grad]
     m, v = [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
@@ -162,20 +181,20 @@ def fit(model, inputs, targets, steps=60, lr=1e-2, betas=(0.9, 0.999), eps=1e-8)
             for p, g, m_p, v_p in zip(params, grads, m, v):
                 m_p.mul_(b1).add_(g, alpha=1 - b1)
                 v_p.mul_(b2).addcmul_(g, g, value=1 - b2)
-                denom = (v_p / (1 - b2 ** t)).sqrt_().add_(eps)
-                p.addcdiv_(m_p, denom, value=-lr / (1 - b1 ** t))
+                denom = (v_p / (1 - b2**t)).sqrt_().add_(eps)
+                p.addcdiv_(m_p, denom, value=-lr / (1 - b1**t))
         losses.append(loss.item())
     return losses
 
 
 class TinyUNet(nn.Module):
-    """A U-Net with one level: conv, max-pool 2, conv, a k2 s2 transposed convolution up, concatenate
-    the skip, conv.
+    """A U-Net with one level: conv, max-pool 2, conv, a k2 s2 transposed convolution up,
+    concatenate the skip, conv.
 
     forward(X): X (N, 1, H, W) -> (N, 1, H, W). `fix` says how the upsampled map is brought to the
-    skip's size when H or W is odd: None (torch.cat fails), "output_size", "pad", "crop" (the skip is
-    cropped, so the output is smaller) or "interpolate" (nearest resize to the skip's size, then a
-    conv, instead of the transposed convolution).
+    skip's size when H or W is odd: None (torch.cat fails), "output_size", "pad", "crop" (the
+    skip is cropped, so the output is smaller) or "interpolate" (nearest resize to the skip's
+    size, then a conv, instead of the transposed convolution).
     """
 
     FIXES = (None, "output_size", "pad", "crop", "interpolate")
@@ -204,14 +223,17 @@ class TinyUNet(nn.Module):
         if self.fix == "pad":
             x = F.pad(x, (0, size[1] - x.shape[-1], 0, size[0] - x.shape[-2]))
         if self.fix == "crop":
-            skip = skip[..., :x.shape[-2], :x.shape[-1]]
+            skip = skip[..., : x.shape[-2], : x.shape[-1]]
         return self.out(torch.cat([x, skip], dim=1))
 
 
 def keras_conv_transpose_length(i, kernel_size, stride, padding, output_padding=None):
     """The output length of Keras' Conv2DTranspose along one axis, from its documented rule
     (keras' deconv_output_length, dilation 1): `padding` is "valid" or "same"."""
-    i, k, s = (_checks.positive_int(v, n) for v, n in ((i, "i"), (kernel_size, "kernel_size"), (stride, "stride")))
+    i, k, s = (
+        _checks.positive_int(v, n)
+        for v, n in ((i, "i"), (kernel_size, "kernel_size"), (stride, "stride"))
+    )
     if padding not in ("valid", "same"):
         raise ValueError(f"padding must be 'valid' or 'same'; got {padding!r}")
     if output_padding is None:
@@ -253,9 +275,9 @@ def keras_to_torch_kernel(K):
 
 
 def jax_conv_transpose(X, K, stride, transpose_kernel=False):
-    """JAX's lax.conv_transpose with padding VALID, one channel, computed in PyTorch from its documented
-    rule: zeros inserted between the inputs, padding, then a correlation with K as given; the kernel is
-    flipped only when transpose_kernel=True.
+    """JAX's lax.conv_transpose with padding VALID, one channel, computed in PyTorch from its
+    documented rule: zeros inserted between the inputs, padding, then a correlation with K as given;
+    the kernel is flipped only when transpose_kernel=True.
 
     X (H, W), K (kH, kW) -> (stride*H + max(kH - stride, 0), stride*W + max(kW - stride, 0)).
     """
@@ -274,8 +296,8 @@ def jax_conv_transpose(X, K, stride, transpose_kernel=False):
 
 
 def compare_upsamplers(X, low, target, inits=8, steps=60):
-    """One row per kind in UPSAMPLERS: the checkerboard score at initialisation, the parameters, whether
-    a 37 -> 75 upsampling is within reach, and how well a one-channel layer learns.
+    """One row per kind in UPSAMPLERS: the checkerboard score at initialisation, the parameters,
+    whether a 37 -> 75 upsampling is within reach, and how well a one-channel layer learns.
 
     X (1, C, H, W): the input of a C -> C layer, scored (mean and max) over `inits` random
     initialisations (seeds 0 .. inits-1). low (1, 1, h, w) and target (1, 1, 2h, 2w): a 1 -> 1 layer
@@ -302,9 +324,17 @@ def compare_upsamplers(X, low, target, inits=8, steps=60):
             mse = fit(small, low, target, steps=steps)[-1]
         with torch.no_grad():
             after = checkerboard_score(small(low)[0])
-        rows.append(dict(kind=kind, score_mean=sum(scores) / inits, score_max=max(scores),
-                         parameters=sum(p.numel() for p in layer.parameters()), reaches_75=reach,
-                         mse_after=mse, score_after=after))
+        rows.append(
+            dict(
+                kind=kind,
+                score_mean=sum(scores) / inits,
+                score_max=max(scores),
+                parameters=sum(p.numel() for p in layer.parameters()),
+                reaches_75=reach,
+                mse_after=mse,
+                score_after=after,
+            )
+        )
     return rows
 
 

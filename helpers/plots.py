@@ -291,8 +291,8 @@ def show_image_rows(rows, scores=None, size=1.0):
             lo, hi = A.min(), A.max()
             strip[:, c * (W + gap):c * (W + gap) + W] = (A - lo) / (hi - lo) if hi > lo else 0.5
             if scores is not None:
-                ax.text(c * (W + gap) + W / 2, H + 0.5, f"{scores[name][c]:.3f}", ha="center", va="top",
-                        fontsize=8)
+                ax.text(c * (W + gap) + W / 2, H + 0.5, f"{scores[name][c]:.3f}", ha="center",
+                        va="top", fontsize=8)
         ax.imshow(strip.numpy(), cmap="gray", vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])

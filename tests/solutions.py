@@ -142,15 +142,16 @@ def bilinear_upsampler(C, s):
 def bilinear_upsampler_grouped(C, s):
     from helpers.upsampling import bilinear_kernel
 
-    layer = torch.nn.ConvTranspose2d(C, C, 2 * s, stride=s, padding=s // 2, groups=C, bias=False)
+    layer = torch.nn.ConvTranspose2d(C, C, 2 * s, stride=s, padding=s // 2, groups=C,
+                                     bias=False)
     with torch.no_grad():
         layer.weight.copy_(bilinear_kernel(s).expand(C, 1, 2 * s, 2 * s))
     return layer
 
 
 def to_transposed(conv):
-    up = torch.nn.ConvTranspose2d(conv.in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride,
-                                  bias=False)
+    up = torch.nn.ConvTranspose2d(conv.in_channels, conv.out_channels, conv.kernel_size,
+                                  stride=conv.stride, bias=False)
     with torch.no_grad():
         up.weight.copy_(conv.weight.transpose(0, 1))
     return up
@@ -158,7 +159,8 @@ def to_transposed(conv):
 
 def trans_conv_with_bias(X, K, b, stride, output_padding):
     h, w = K.shape
-    Y = torch.zeros((X.shape[0] - 1) * stride + h + output_padding, (X.shape[1] - 1) * stride + w + output_padding)
+    Y = torch.zeros((X.shape[0] - 1) * stride + h + output_padding,
+                    (X.shape[1] - 1) * stride + w + output_padding)
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
             Y[i * stride:i * stride + h, j * stride:j * stride + w] += X[i, j] * K

@@ -24,8 +24,8 @@ def wrong_bilinear_every_pair(C, s):
 
 
 def wrong_to_transposed_no_swap(conv):
-    up = torch.nn.ConvTranspose2d(conv.in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride,
-                                  bias=False)
+    up = torch.nn.ConvTranspose2d(conv.in_channels, conv.out_channels, conv.kernel_size,
+                                  stride=conv.stride, bias=False)
     up.weight.data = conv.weight.data  # Conv2d's (out, in) layout, unswapped
     return up
 
@@ -44,7 +44,8 @@ def wrong_bias_then_zero_rows(X, K, b, s, op):
 
 def wrong_up_to_zero_pad(up, x, skip):
     y = up(x)
-    return torch.nn.functional.pad(y, (0, skip.shape[-1] - y.shape[-1], 0, skip.shape[-2] - y.shape[-2]))
+    dh, dw = skip.shape[-2] - y.shape[-2], skip.shape[-1] - y.shape[-1]
+    return torch.nn.functional.pad(y, (0, dw, 0, dh))
 
 
 # checker name -> (reference solution, wrong answers with the words the checker must say about each)
@@ -122,7 +123,8 @@ CHECKERS = {
         (lambda sizes, values: (values[-1] / values[0]) ** (1 / (sizes[-1] / sizes[0])), "expected"),
     ]),
     "check_set_kernel": (solutions.set_kernel, [
-        (lambda layer, K: setattr(layer.weight, "data", K), "accepted a kernel of shape (1, 1, 2, 2)"),
+        (lambda layer, K: setattr(layer.weight, "data", K),
+         "accepted a kernel of shape (1, 1, 2, 2)"),
         (wrong_set_kernel_copy_only, "accepted a kernel of shape (1, 1, 1, 1)"),  # copy_ broadcasts
     ]),
     "check_bilinear_upsampler": (solutions.bilinear_upsampler, [
@@ -199,4 +201,5 @@ def test_doubling_accepts_every_right_answer():
 
 
 def test_bilinear_upsampler_accepts_groups():
-    assert exercises.check_bilinear_upsampler(solutions.bilinear_upsampler_grouped).status == "correct"
+    result = exercises.check_bilinear_upsampler(solutions.bilinear_upsampler_grouped)
+    assert result.status == "correct", result

@@ -1,5 +1,6 @@
-"""helpers.networks: the checkerboard measure, ICNR, the upsamplers, the generator, the U-Net fixes, and
-other frameworks' rules against hand-checked values and against PyTorch."""
+"""helpers.networks: the checkerboard measure, ICNR, the upsamplers, the generator, the U-Net fixes,
+and other frameworks' rules against hand-checked values and against PyTorch."""
+
 import itertools
 
 import pytest
@@ -25,8 +26,9 @@ def test_score_is_zero_for_flat_and_one_for_a_checkerboard():
     assert checkerboard_score(torch.full((8, 8), 0.3)) == 0.0
     board = (torch.arange(8)[:, None] + torch.arange(8)[None]) % 2
     assert checkerboard_score(board.float()) == pytest.approx(1.0)
-    assert checkerboard_score(torch.tensor([[1.0, 0, 0], [0, 0, 0], [0, 0, 0]] * 2).repeat(1, 2), 3) \
-        == pytest.approx(1.0)
+    assert checkerboard_score(
+        torch.tensor([[1.0, 0, 0], [0, 0, 0], [0, 0, 0]] * 2).repeat(1, 2), 3
+    ) == pytest.approx(1.0)
 
 
 def test_score_is_small_for_a_smooth_image_and_sees_a_faint_checkerboard():
@@ -43,8 +45,10 @@ def test_score_equals_the_share_of_spectral_energy_at_period_s_frequencies():
         Y = torch.rand(2, h, w, generator=gen, dtype=torch.float64)
         energy = torch.fft.fft2(Y - Y.mean(dim=(1, 2), keepdim=True)).abs() ** 2
         mask = torch.zeros(h, w, dtype=torch.bool)
-        mask[::h // s, ::w // s] = True
-        assert checkerboard_score(Y, s) == pytest.approx((energy[:, mask].sum() / energy.sum()).item())
+        mask[:: h // s, :: w // s] = True
+        assert checkerboard_score(Y, s) == pytest.approx(
+            (energy[:, mask].sum() / energy.sum()).item()
+        )
 
 
 def test_score_refuses_sizes_that_are_not_multiples_of_the_stride():
@@ -60,9 +64,11 @@ def test_icnr_makes_pixel_shuffle_a_nearest_resize_of_the_convolution():
         conv = torch.nn.Conv2d(c_in, c_out * s * s, 3, padding=1)
         icnr_(conv.weight, s)
         X = torch.rand(1, c_in, 5, 7, generator=gen)
-        first = F.conv2d(X, conv.weight[::s * s])
+        first = F.conv2d(X, conv.weight[:: s * s])
         got = F.pixel_shuffle(F.conv2d(X, conv.weight, padding=1), s)
-        want = F.interpolate(F.conv2d(X, conv.weight[::s * s], padding=1), scale_factor=s, mode="nearest")
+        want = F.interpolate(
+            F.conv2d(X, conv.weight[:: s * s], padding=1), scale_factor=s, mode="nearest"
+        )
         assert first.shape[1] == c_out
         torch.testing.assert_close(got, want)
     with pytest.raises(ValueError, match="C_out"):
@@ -73,8 +79,13 @@ def test_icnr_upsampler_equals_nearest_resize_then_dilated_convolution():
     torch.manual_seed(2)
     up = Upsampler("Conv2d k3 + PixelShuffle, ICNR", 2, 3)
     X = torch.rand(1, 2, 6, 5)
-    want = F.conv2d(F.interpolate(X, scale_factor=2, mode="nearest"), up.layer.weight[::4],
-                    up.layer.bias[::4], padding=2, dilation=2)
+    want = F.conv2d(
+        F.interpolate(X, scale_factor=2, mode="nearest"),
+        up.layer.weight[::4],
+        up.layer.bias[::4],
+        padding=2,
+        dilation=2,
+    )
     torch.testing.assert_close(up(X), want)
 
 
@@ -122,9 +133,14 @@ def test_generator_shape_range_and_seed():
 def test_generators_at_initialisation_show_the_checkerboard_unless_resized_or_icnr():
     z = torch.randn(4, 16, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
-        scores = {kind: max(checkerboard_score(y) for y in make_generator(kind, seed=0)(z))
-                  for kind in ("ConvTranspose2d k3 s2 p1 op1", "nearest + Conv2d k3",
-                               "Conv2d k3 + PixelShuffle, ICNR")}
+        scores = {
+            kind: max(checkerboard_score(y) for y in make_generator(kind, seed=0)(z))
+            for kind in (
+                "ConvTranspose2d k3 s2 p1 op1",
+                "nearest + Conv2d k3",
+                "Conv2d k3 + PixelShuffle, ICNR",
+            )
+        }
     assert scores["ConvTranspose2d k3 s2 p1 op1"] > 0.3
     assert scores["nearest + Conv2d k3"] < 0.05 and scores["Conv2d k3 + PixelShuffle, ICNR"] < 1e-6
 
@@ -153,7 +169,9 @@ def test_keras_lengths_against_hand_checked_values():
     assert keras_conv_transpose_length(5, 3, 2, "valid") == 11
     assert keras_conv_transpose_length(5, 3, 2, "same") == 10
     assert keras_conv_transpose_length(5, 1, 3, "valid") == 15  # max(k - s, 0) = 0
-    assert keras_conv_transpose_length(4, 4, 2, "same", output_padding=1) == 7  # (4-1)*2 + 4 - 2*2 + 1
+    assert (
+        keras_conv_transpose_length(4, 4, 2, "same", output_padding=1) == 7
+    )  # (4-1)*2 + 4 - 2*2 + 1
     assert keras_conv_transpose_length(4, 3, 2, "valid", output_padding=0) == 9
     with pytest.raises(ValueError, match="output_padding must be in"):
         keras_conv_transpose_length(4, 3, 2, "same", output_padding=2)
@@ -167,8 +185,9 @@ def test_keras_with_output_padding_is_pytorchs_formula_with_padding_k_over_2():
         for op, (pad, p) in itertools.product(range(s), (("valid", 0), ("same", k // 2))):
             if (i - 1) * s + k - 2 * p + op < 1:  # PyTorch refuses an empty output
                 continue
-            Y = F.conv_transpose1d(torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=s, padding=p,
-                                   output_padding=op)
+            Y = F.conv_transpose1d(
+                torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=s, padding=p, output_padding=op
+            )
             assert keras_conv_transpose_length(i, k, s, pad, op) == Y.shape[-1]
             checked += 1
     assert checked > 100
@@ -185,7 +204,9 @@ def test_tf_same_is_the_gradient_of_a_same_convolution_and_pytorch_is_shifted_by
     torch.testing.assert_close(tf, F.conv_transpose2d(X, K, stride=2)[..., :8, :10])
     # k = 4: SAME pads one row before and two after; PyTorch's padding=1 crops one on each side
     K4 = torch.randn(3, 2, 4, 4, generator=gen)
-    torch.testing.assert_close(tf_same_conv_transpose2d(X, K4, 2), F.conv_transpose2d(X, K4, stride=2)[..., 1:9, 1:11])
+    torch.testing.assert_close(
+        tf_same_conv_transpose2d(X, K4, 2), F.conv_transpose2d(X, K4, stride=2)[..., 1:9, 1:11]
+    )
 
 
 def test_keras_kernel_conversion_moves_axes():
@@ -203,13 +224,18 @@ def test_jax_conv_transpose_flips_only_with_transpose_kernel():
     for s, k, (h, w) in itertools.product((1, 2, 3), (1, 2, 3, 4), ((3, 3), (2, 5))):
         X, K = torch.randn(h, w, generator=gen), torch.randn(k, k, generator=gen)
         plain = jax_conv_transpose(X, K, s)
-        assert plain.shape == (keras_conv_transpose_length(h, k, s, "valid"),
-                               keras_conv_transpose_length(w, k, s, "valid"))
+        assert plain.shape == (
+            keras_conv_transpose_length(h, k, s, "valid"),
+            keras_conv_transpose_length(w, k, s, "valid"),
+        )
         if k >= s:  # then VALID pads k - 1 on both sides, PyTorch's padding=0
-            torch.testing.assert_close(jax_conv_transpose(X, K, s, transpose_kernel=True),
-                                       F.conv_transpose2d(X[None, None], K[None, None], stride=s)[0, 0])
-            torch.testing.assert_close(plain, F.conv_transpose2d(X[None, None], K.flip(0, 1)[None, None],
-                                                                 stride=s)[0, 0])
+            torch.testing.assert_close(
+                jax_conv_transpose(X, K, s, transpose_kernel=True),
+                F.conv_transpose2d(X[None, None], K[None, None], stride=s)[0, 0],
+            )
+            torch.testing.assert_close(
+                plain, F.conv_transpose2d(X[None, None], K.flip(0, 1)[None, None], stride=s)[0, 0]
+            )
 
 
 def test_fit_takes_the_same_steps_as_torch_optim_adam():
