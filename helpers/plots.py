@@ -239,6 +239,7 @@ def image_html(A, title, role="output", vmin=0.0, vmax=1.0, scale=4, colored=Fal
 IMPLEMENTATION_STYLES = {
     "loop": ("#000000", "o"), "dense matrix": ("#D55E00", "s"), "sparse matrix": ("#E69F00", "D"),
     "via conv": ("#56B4E9", "^"), "fold": ("#009E73", "v"), "torch": ("#0072B2", "*"),
+    "sub-pixel": ("#CC79A7", "P"),
 }
 
 

@@ -112,12 +112,10 @@ def columns_shape(x_shape, k_shape, s):
     return (n, c_out * kh * kw, h * w)
 
 
-def growth_exponent(sizes, values):
-    import math
-
-    xs, ys = [math.log(v) for v in sizes], [math.log(v) for v in values]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+def zero_multiply_adds(n, k, s, p):
+    o = (n - 1) * s - 2 * p + k
+    per_axis = sum(1 for i in range(n) for a in range(k) if 0 <= i * s + a - p < o)
+    return k * k * o * o - per_axis ** 2
 
 
 # 07-transposed-convolution-in-real-networks.ipynb

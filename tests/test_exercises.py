@@ -118,9 +118,9 @@ CHECKERS = {
         (lambda x, k, s: (x[0], k[1] * k[2] * k[3], x[2] * x[3] * s * s), "expected"),
         (lambda x, k, s: None, "raised TypeError"),
     ]),
-    "check_growth_exponent": (solutions.growth_exponent, [
-        (lambda sizes, values: values[-1] / values[0], "returned"),
-        (lambda sizes, values: (values[-1] / values[0]) ** (1 / (sizes[-1] / sizes[0])), "expected"),
+    "check_zero_multiply_adds": (solutions.zero_multiply_adds, [
+        (lambda n, k, s, p: k * k * (((n - 1) * s - 2 * p + k) ** 2 - n * n), "expected"),  # no crop
+        (lambda n, k, s, p: 0, "returned 0"),
     ]),
     "check_set_kernel": (solutions.set_kernel, [
         (lambda layer, K: setattr(layer.weight, "data", K),
