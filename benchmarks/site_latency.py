@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
-"""The static web book in Chromium: each page's load time and the slider-to-page latency of its explorers.
+"""The web book in Chromium: each page's load time and the slider-to-page latency of its explorers.
 
     .venv/bin/python benchmarks/site_latency.py [--site DIR] [--loads N] [--moves N]
 
-Builds the site into a temporary folder (or reads an existing one with --site), serves it on 127.0.0.1
-with every other host refused, and measures:
-- load: navigation start to the `load` event, each page opened --loads times in a fresh browser context
-  (empty cache), median and worst;
-- slider to page: every range control of every explorer moved --moves times with the arrow keys, from the
-  key press (keydown) to the redrawn view (the first change of the explorer's view in the DOM), p50 and
-  p95; and to the next animation frame after it (when the browser paints the change).
+Builds the site into a temporary folder (or reads one with --site), serves it on 127.0.0.1 with
+every other host refused, and measures:
+- load: navigation start to the `load` event, each page opened --loads times in a fresh browser
+  context (empty cache), median and worst;
+- slider to page: every range control of every explorer moved --moves times with the arrow keys,
+  from the key press (keydown) to the redrawn view (the first change of the explorer's view in the
+  DOM), p50 and p95; and to the next animation frame after it (when the browser paints it).
 Targets: load at most 1 s per page, slider-to-page p95 at most 16 ms (one 60 Hz frame).
 """
+
 import argparse
 import statistics
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "site_builder"))
-from offline import CHROMIUM_ARGS, OfflineContext, chromium_path, serve  # noqa: E402
+from offline import CHROMIUM_ARGS, OfflineContext, chromium_path, serve
 
 LOAD_TARGET_MS, SLIDER_TARGET_MS = 1000.0, 16.0
 
@@ -29,7 +30,8 @@ LOAD_TIME = "() => performance.getEntriesByType('navigation')[0].loadEventStart"
 MEASURE = """(box) => {
   const view = box.querySelector('.tc-view');
   const t = window.__latency = {start: null, dom: null, frame: null};
-  document.addEventListener('keydown', () => { t.start = performance.now(); }, {capture: true, once: true});
+  document.addEventListener('keydown', () => { t.start = performance.now(); },
+    {capture: true, once: true});
   const observer = new MutationObserver(() => {
     if (t.start === null || t.dom !== null) return;
     t.dom = performance.now();
@@ -82,7 +84,9 @@ def measure_sliders(browser, origin, pages, moves):
                 slider = sliders.nth(s)
                 slider.scroll_into_view_if_needed()
                 for _ in range(moves):
-                    lo, hi, value = slider.evaluate("e => [Number(e.min), Number(e.max), Number(e.value)]")
+                    lo, hi, value = slider.evaluate(
+                        "e => [Number(e.min), Number(e.max), Number(e.value)]"
+                    )
                     if lo == hi:
                         break
                     box.evaluate(MEASURE)
@@ -92,8 +96,16 @@ def measure_sliders(browser, origin, pages, moves):
                     dom.append(t["dom"] - t["start"])
                     frame.append(t["frame"] - t["start"])
             if dom:
-                rows.append((label, statistics.median(dom), percentile(dom, 0.95),
-                             statistics.median(frame), percentile(frame, 0.95), len(dom)))
+                rows.append(
+                    (
+                        label,
+                        statistics.median(dom),
+                        percentile(dom, 0.95),
+                        statistics.median(frame),
+                        percentile(frame, 0.95),
+                        len(dom),
+                    )
+                )
             else:
                 rows.append((label, None, None, None, None, 0))
     if ctx.refused or ctx.errors:
@@ -104,7 +116,9 @@ def measure_sliders(browser, origin, pages, moves):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--site", type=Path, help="a built site (default: build one into a temporary folder)")
+    parser.add_argument(
+        "--site", type=Path, help="a built site (default: build one into a temporary folder)"
+    )
     parser.add_argument("--loads", type=int, default=3, help="loads per page (default 3)")
     parser.add_argument("--moves", type=int, default=20, help="moves per slider (default 20)")
     args = parser.parse_args()
@@ -115,7 +129,10 @@ def main():
         site = args.site
         if site is None:
             site = Path(tmp) / "site"
-            subprocess.run([sys.executable, str(ROOT / "site_builder/build.py"), "--out", str(site)], check=True)
+            subprocess.run(
+                [sys.executable, str(ROOT / "site_builder/build.py"), "--out", str(site)],
+                check=True,
+            )
         pages = sorted(p.name for p in site.glob("*.html"))
         from playwright.sync_api import sync_playwright
 
@@ -124,12 +141,18 @@ def main():
             loads = measure_loads(browser, origin, pages, args.loads)
             sliders = measure_sliders(browser, origin, pages, args.moves)
             browser.close()
-    print(f"\nPage load, navigation start to `load`, {args.loads} cold loads each (target: at most 1 s)")
+    print(
+        f"\nPage load, navigation start to `load`, {args.loads} cold loads each"
+        " (target: at most 1 s)"
+    )
     print(f"{'page':44} {'median':>9} {'worst':>9}")
     for name, median, worst in loads:
         print(f"{name:44} {median:7.0f} ms {worst:7.0f} ms")
-    print(f"\nSlider to page, key press to redrawn view (and to the next frame), {args.moves} moves per slider"
-          f" (target: p95 at most {SLIDER_TARGET_MS:.0f} ms)")
+    print(
+        "\nSlider to page, key press to redrawn view (and to the next frame),"
+        f" {args.moves} moves per slider"
+        f" (target: p95 at most {SLIDER_TARGET_MS:.0f} ms)"
+    )
     print(f"{'explorer':50} {'p50':>8} {'p95':>8} {'frame p50':>10} {'frame p95':>10} {'moves':>6}")
     for label, p50, p95, f50, f95, n in sliders:
         if n == 0:
@@ -140,8 +163,11 @@ def main():
     live = [r for r in sliders if r[5]]
     print(f"\nWorst page load {worst_load:.0f} ms (target {LOAD_TARGET_MS:.0f} ms); ", end="")
     if live:
-        print(f"worst slider p95 {max(r[2] for r in live):.1f} ms (target {SLIDER_TARGET_MS:.0f} ms); "
-              f"{len(sliders) - len(live)} of {len(sliders)} explorers not live")
+        print(
+            f"worst slider p95 {max(r[2] for r in live):.1f} ms"
+            f" (target {SLIDER_TARGET_MS:.0f} ms); "
+            f"{len(sliders) - len(live)} of {len(sliders)} explorers not live"
+        )
     else:
         print("no live explorer to measure")
 

@@ -2,15 +2,17 @@
 """Build the static web book: one HTML page per committed notebook, readable offline, no kernel.
 
     python site_builder/build.py              write site/ (python3 tasks.py site runs this)
-    python site_builder/build.py --out DIR    write somewhere else (--notebooks DIR: read other notebooks)
+    python site_builder/build.py --out DIR    write somewhere else
+    python site_builder/build.py --notebooks DIR    read other notebooks
 
 The notebooks are read, never executed and never written. Prose goes through nbconvert's Markdown
 filter (mistune with math), code through Pygments, and every formula is typeset here, at build time,
-by KaTeX from the pinned npm package (package-lock.json; `npm ci` runs when node_modules is missing or
-stale). Every explorer keeps its static snapshot and, when its stored widget state carries an ES module
-(an anywidget widget), the page runs that module in the browser with a small stand-in for the widget
-model (assets/explorers.js), so the explorer computes and redraws in the page.
+by KaTeX from the pinned npm package (package-lock.json; `npm ci` runs when node_modules is
+missing or stale). Every explorer keeps its static snapshot and, when its stored widget state
+carries an ES module (an anywidget widget), the page runs that module in the browser with a small
+stand-in for the widget model (assets/explorers.js), so the explorer computes and redraws there.
 """
+
 import argparse
 import base64
 import hashlib
@@ -42,7 +44,7 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 MATH = "\x02MATH{}\x03"
 MATH_RE = re.compile("\x02MATH(\\d+)\x03")
 PRELOAD_FONTS = {"KaTeX_Main-Regular": 'class="katex"', "KaTeX_Math-Italic": "mathnormal"}
-"""KaTeX's two commonest fonts, fetched with the page (not after its style is computed) where it uses them."""
+"""KaTeX's two commonest fonts, fetched with the page (not after its style is computed)."""
 RELATIVE_IMPORT = re.compile(r"""\bfrom\s*["']\./""")
 EXPLORER_SOURCES = ROOT / "helpers/explorers"
 NOTEBOOK_LINK = re.compile(r"^(\d\d-[\w.-]+?)\.ipynb(#.*)?$")
@@ -54,7 +56,7 @@ def page_name(notebook_name):
 
 
 class Renderer(IPythonRenderer):
-    """nbconvert's Markdown renderer, with formulas set aside for KaTeX and notebook links made pages."""
+    """nbconvert's Markdown renderer; formulas set aside for KaTeX, notebook links made pages."""
 
     def __init__(self, formulas):
         super().__init__(escape=False, anchor_link_text="¶")
@@ -85,7 +87,7 @@ def markdown(source, formulas):
 
 
 def png_size(data):
-    """Width and height from a PNG's header, so the page reserves the figure's place before it loads."""
+    """Width and height from a PNG's header: the page keeps the figure's place before it loads."""
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         return None
     return struct.unpack(">II", data[16:24])
@@ -117,8 +119,11 @@ class Book:
         self.out = out
         self.formulas = []
         self.modules = {}  # ES module source digest -> file name under explorers/
-        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                                      autoescape=False, keep_trailing_newline=True)
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=False,
+            keep_trailing_newline=True,
+        )
         self.lexer = PythonLexer()
         self.formatter = HtmlFormatter(cssclass="highlight", nowrap=False)
 
@@ -130,6 +135,14 @@ class Book:
         if name not in self.modules:
             (self.out / name).write_text(text)
             self.modules[name] = digest
+            if suffix == ".js" and not RELATIVE_IMPORT.search(text):
+                # the same text as a classic script, which browsers run from file:// where they
+                # refuse module files; assets/explorers.js turns it into a module there
+                table = "(window.explorerSources = window.explorerSources || {})"
+                classic = f"{table}[{json.dumps(name)}] = "
+                (self.out / f"explorers/{digest}.classic.js").write_text(
+                    classic + json.dumps(text) + ";\n"
+                )
         return name
 
     def copy_explorer_sources(self):
@@ -141,12 +154,16 @@ class Book:
         """An explorer: its static snapshot inside a box that assets/explorers.js makes live."""
         view = data[WIDGET_VIEW]
         model_id = view.get("model_id", "")
-        snapshot = joined(data.get("text/html", "")) or html.escape(joined(data.get("text/plain", "")))
+        snapshot = joined(data.get("text/html", "")) or html.escape(
+            joined(data.get("text/plain", ""))
+        )
         attrs = [f'data-model-id="{html.escape(model_id)}"']
         if model_id in page["state"]:
             page["explorer_ids"].append(model_id)
-        return (f'<div class="explorer" {" ".join(attrs)}>'
-                f'<div class="explorer-snapshot">{snapshot}</div></div>')
+        return (
+            f'<div class="explorer" {" ".join(attrs)}>'
+            f'<div class="explorer-snapshot">{snapshot}</div></div>'
+        )
 
     def output(self, out, page, alt):
         kind = out["output_type"]
@@ -168,12 +185,17 @@ class Book:
                 (self.out / name).write_bytes(raw)
                 size = png_size(raw) if mime == "image/png" else None
                 dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-                return (f'<figure class="output image"><img src="{name}"{dims} alt="{html.escape(alt)}"'
-                        f' loading="lazy" decoding="async"></figure>')
+                return (
+                    f'<figure class="output image"><img src="{name}"{dims} alt="{html.escape(alt)}"'
+                    f' loading="lazy" decoding="async"></figure>'
+                )
         if "text/markdown" in data:
-            return f'<div class="output markdown">{markdown(joined(data["text/markdown"]), self.formulas)}</div>'
+            text = markdown(joined(data["text/markdown"]), self.formulas)
+            return f'<div class="output markdown">{text}</div>'
         if "text/latex" in data:
-            return f'<div class="output latex">{self.formulas_for(joined(data["text/latex"]))}</div>'
+            return (
+                f'<div class="output latex">{self.formulas_for(joined(data["text/latex"]))}</div>'
+            )
         if "text/plain" in data:
             return f'<pre class="output">{ansi2html(joined(data["text/plain"]))}</pre>'
         return ""
@@ -190,8 +212,12 @@ class Book:
         source = highlight(cell.source, self.lexer, self.formatter) if cell.source.strip() else ""
         outputs = "".join(self.output(o, page, alt) for o in cell.outputs)
         classes = " ".join(["cell", "code-cell", *(f"tag-{t}" for t in tags)])
-        folded = f'<details class="code" open><summary><span class="prompt">{prompt}</span>' \
-                 f'<span class="fold-label">code</span></summary>{source}</details>' if source else ""
+        folded = (
+            f'<details class="code" open><summary><span class="prompt">{prompt}</span>'
+            f'<span class="fold-label">code</span></summary>{source}</details>'
+            if source
+            else ""
+        )
         return f'<section class="{classes}">{folded}<div class="outputs">{outputs}</div></section>'
 
     def markdown_cell(self, cell):
@@ -203,15 +229,27 @@ class Book:
     def read_page(self, path):
         nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
         widget_state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-        page = {"name": page_name(path.name), "stem": path.stem, "title": plain_title(nb),
-                "state": widget_state, "explorer_ids": [], "figures": 0}
+        page = {
+            "name": page_name(path.name),
+            "stem": path.stem,
+            "title": plain_title(nb),
+            "state": widget_state,
+            "explorer_ids": [],
+            "figures": 0,
+        }
         parts = []
-        cells = [c for c in nb.cells if not (c.cell_type == "markdown" and c.source.startswith(NAV_MARKER))]
+        cells = [
+            c
+            for c in nb.cells
+            if not (c.cell_type == "markdown" and c.source.startswith(NAV_MARKER))
+        ]
         for k, cell in enumerate(cells):
             if cell.cell_type == "markdown":
                 parts.append(self.markdown_cell(cell))
             elif cell.cell_type == "code":
-                following = next((c.source for c in cells[k + 1:] if c.cell_type == "markdown"), "")
+                following = next(
+                    (c.source for c in cells[k + 1 :] if c.cell_type == "markdown"), ""
+                )
                 alt = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", following.split("\n\n")[0])
                 alt = re.sub(r"[`*$\\]", "", alt).strip()[:300]
                 parts.append(self.code_cell(cell, page, alt or page["title"]))
@@ -220,23 +258,31 @@ class Book:
         return page
 
     def explorer_state(self, page):
-        """The stored state of the page's explorers (and the models they refer to), modules moved to files."""
+        """The stored state of the page's explorers and their models; modules moved to files."""
         state = page.pop("state")
         models, css = {}, []
         for model_id in page["explorer_ids"]:
             for mid in sorted(model_closure(state, model_id)):
                 entry = json.loads(json.dumps(state[mid]))
                 traits = entry["state"]
-                if entry.get("model_name") == "AnyModel" and not isinstance(traits.get("_esm"), str):
-                    # stored without its module (state saved with defaults dropped): use the module's
+                if entry.get("model_name") == "AnyModel" and not isinstance(
+                    traits.get("_esm"), str
+                ):
+                    # stored without its module (saved with defaults dropped): use the module's
                     # source file, helpers/explorers/NAME.js for NAME_explorer, with its neighbours
-                    source = EXPLORER_SOURCES / (traits.get("_name", "").removesuffix("_explorer") + ".js")
+                    source = EXPLORER_SOURCES / (
+                        traits.get("_name", "").removesuffix("_explorer") + ".js"
+                    )
                     if not source.is_file():
-                        sys.exit(f"{page['stem']}: explorer {mid} has no ES module in its state nor {source}")
+                        sys.exit(
+                            f"{page['stem']}: explorer {mid} has no ES module (state, {source})"
+                        )
                     self.copy_explorer_sources()
                     traits["_esm"] = {"file": f"explorers/{source.name}"}
                 if isinstance(traits.get("_esm"), str):
-                    if RELATIVE_IMPORT.search(traits["_esm"]):  # a module that imports its neighbours
+                    if RELATIVE_IMPORT.search(
+                        traits["_esm"]
+                    ):  # a module that imports its neighbours
                         self.copy_explorer_sources()
                     traits["_esm"] = {"file": self.asset_file(traits["_esm"], ".js")}
                 if isinstance(traits.get("_css"), str) and traits["_css"].strip():
@@ -248,11 +294,17 @@ class Book:
         return models
 
     def typeset(self):
-        """Every formula of the book in one call to KaTeX (node), in the order they were collected."""
+        """Every formula of the book in one call to KaTeX (node), in the order of collection."""
         if not self.formulas:
             return []
-        result = subprocess.run(["node", str(HERE / "katex_render.mjs")], input=json.dumps(self.formulas),
-                                capture_output=True, text=True, cwd=ROOT, check=False)
+        result = subprocess.run(
+            ["node", str(HERE / "katex_render.mjs")],
+            input=json.dumps(self.formulas),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
         if result.returncode:
             sys.exit(f"KaTeX failed:\n{result.stderr}")
         rendered = json.loads(result.stdout)
@@ -271,8 +323,15 @@ class Book:
             prev_page = pages[k - 1] if k > 0 else None
             next_page = pages[k + 1] if k + 1 < len(pages) else None
             state = json.dumps(page["explorers"], separators=(",", ":")).replace("</", "<\\/")
-            text = template.render(page=page, body=body, prev=prev_page, next=next_page,
-                                   contents=pages[0], widget_state=state, book_js=book_js)
+            text = template.render(
+                page=page,
+                body=body,
+                prev=prev_page,
+                next=next_page,
+                contents=pages[0],
+                widget_state=state,
+                book_js=book_js,
+            )
             (self.out / page["name"]).write_text(text, encoding="utf-8")
 
 
@@ -284,7 +343,7 @@ def ensure_katex():
     if have.exists() and json.loads(have.read_text())["version"] == want:
         return
     if shutil.which("npm") is None:
-        sys.exit("npm is needed to fetch KaTeX (pinned in package-lock.json); install Node.js 20 or newer")
+        sys.exit("npm is needed to fetch KaTeX (pinned in package-lock.json): install Node.js 20+")
     cmd = ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"]
     print("+", " ".join(cmd), flush=True)
     if subprocess.run(cmd, cwd=ROOT, check=False).returncode:
@@ -298,7 +357,9 @@ def copy_assets(out):
     (assets / "katex").mkdir()
     shutil.copy2(katex / "katex.min.css", assets / "katex/katex.min.css")
     shutil.copytree(katex / "fonts", assets / "katex/fonts")
-    (assets / "pygments.css").write_text(HtmlFormatter(style="default").get_style_defs(".highlight"))
+    (assets / "pygments.css").write_text(
+        HtmlFormatter(style="default").get_style_defs(".highlight")
+    )
 
 
 def build(out, notebooks=NOTEBOOKS):
@@ -318,8 +379,11 @@ def build(out, notebooks=NOTEBOOKS):
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-    print(f"Wrote {len(pages)} pages to {out} ({size / 2**20:.1f} MiB, {len(book.formulas)} formulas, "
-          f"{sum(len(p['explorer_ids']) for p in pages)} explorers) in {time.monotonic() - start:.1f} s")
+    explorers = sum(len(p["explorer_ids"]) for p in pages)
+    print(
+        f"Wrote {len(pages)} pages to {out} ({size / 2**20:.1f} MiB, {len(book.formulas)} formulas,"
+        f" {explorers} explorers) in {time.monotonic() - start:.1f} s"
+    )
 
 
 def main(argv=None):

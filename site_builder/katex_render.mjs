@@ -1,5 +1,5 @@
 // Typeset every formula of the book at build time (python3 tasks.py site runs this once per build).
-// stdin: a JSON list of {tex, display}; stdout: a JSON list of {html} or {error}, in the same order.
+// stdin: a JSON list of {tex, display}; stdout: a JSON list of {html} or {error}, in that order.
 import katex from "katex";
 
 let input = "";

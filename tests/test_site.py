@@ -1,4 +1,4 @@
-"""The static web book (python3 tasks.py site), built into a temporary folder and read in Chromium offline.
+"""The web book (python3 tasks.py site), built in a temporary folder, read offline in Chromium.
 
 The build runs here (it fetches KaTeX with `npm ci` the first time, from package-lock.json) and must
 leave every notebook as it was. Chromium then opens every page from a server on 127.0.0.1 with every
@@ -8,6 +8,7 @@ keyboard move of each of its controls, with the same numbers as the explorer bui
 the same state (helpers and torch), previous/contents/next links, and the lecture mode.
 Without Chromium the browser tests are skipped, unless REQUIRE_BROWSER is set (as .ci/run does).
 """
+
 import hashlib
 import json
 import re
@@ -20,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "site_builder"))
-from offline import CHROMIUM_ARGS, OfflineContext, chromium_path, serve  # noqa: E402
+from offline import CHROMIUM_ARGS, OfflineContext, chromium_path, serve
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -50,8 +51,14 @@ def built(tmp_path_factory):
     assert NOTEBOOKS, "no notebooks found"
     out = tmp_path_factory.mktemp("book") / "site"
     before = digests()
-    result = subprocess.run([sys.executable, str(ROOT / "site_builder/build.py"), "--out", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "site_builder/build.py"), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return {"out": out, "before": before, "after": digests(), "log": result.stdout}
 
@@ -71,10 +78,16 @@ def test_every_notebook_has_a_page_and_everything_is_inside_the_site(built):
         for target in links.findall(page.read_text()):
             if not target or target.startswith(("data:", "mailto:")):
                 continue
-            assert not re.match(r"^[a-z]+:|^//", target), f"{page.name} refers outside the site: {target}"
-            assert (out / target).exists(), f"{page.name} links to {target}, which is not in the site"
+            assert not re.match(r"^[a-z]+:|^//", target), (
+                f"{page.name} refers outside the site: {target}"
+            )
+            assert (out / target).exists(), (
+                f"{page.name} links to {target}, which is not in the site"
+            )
     sheets = (out / "assets/katex/katex.min.css").read_text()
-    assert "http" not in re.sub(r"/\*.*?\*/", "", sheets, flags=re.S), "KaTeX's CSS refers to the network"
+    assert "http" not in re.sub(r"/\*.*?\*/", "", sheets, flags=re.DOTALL), (
+        "KaTeX's CSS refers to the network"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -187,10 +200,12 @@ WATCH = """(box) => {
   window.__redraws = 0;
   if (window.__observer) window.__observer.disconnect();
   window.__observer = new MutationObserver(() => { window.__redraws += 1; });
-  window.__observer.observe(view, {childList: true, subtree: true, characterData: true, attributes: true});
+  window.__observer.observe(view,
+    {childList: true, subtree: true, characterData: true, attributes: true});
 }"""
-STATE = """(box) => Object.fromEntries([...box.querySelectorAll('.tc-controls [name]')].map(e => [e.name,
-  e.type === 'checkbox' ? e.checked : e.type === 'range' ? Number(e.value) : e.value]))"""
+STATE = """(box) => Object.fromEntries([...box.querySelectorAll('.tc-controls [name]')].map(
+  e => [e.name,
+        e.type === 'checkbox' ? e.checked : e.type === 'range' ? Number(e.value) : e.value]))"""
 
 
 class _Text(HTMLParser):
@@ -213,8 +228,8 @@ def numbers(html):
 
 
 def python_view(name, values):
-    """The same explorer built in Python for the same control values: its view, computed with helpers
-    (whose tests check them against torch.nn.functional) and torch, as HTML."""
+    """The same explorer built in Python for the same control values: its view as HTML, computed
+    with helpers (whose tests check them against torch.nn.functional) and torch."""
     import helpers.widgets as hw
 
     explorer = getattr(hw, name)()
@@ -231,7 +246,8 @@ def keyboard_moves(control):
         return [" ", " "]
     if kind == "range":
         lo, hi, value, step = control.evaluate(
-            "e => [Number(e.min), Number(e.max), Number(e.value), Number(e.step) || 1]")
+            "e => [Number(e.min), Number(e.max), Number(e.value), Number(e.step) || 1]"
+        )
         up, span, down = (hi - value) // step, (hi - lo) // step, (value - lo) // step
         keys = ["ArrowRight"] * up + ["ArrowLeft"] * span + ["ArrowRight"] * down
     else:
@@ -247,7 +263,9 @@ def explorer_pages():
 
 
 @pytest.mark.parametrize("path", explorer_pages(), ids=[p.stem for p in explorer_pages()])
-def test_every_explorer_is_live_redraws_on_every_keyboard_move_and_agrees_with_python(offline, path):
+def test_every_explorer_is_live_redraws_on_every_keyboard_move_and_agrees_with_python(
+    offline, path
+):
     page = open_page(offline, page_name(path))
     boxes = page.locator(".explorer")
     assert boxes.count() == explorer_count(path)
@@ -274,7 +292,25 @@ def test_every_explorer_is_live_redraws_on_every_keyboard_move_and_agrees_with_p
                 shown = box.locator(".tc-view").inner_html()
                 assert numbers(shown), f"{explorer}, {name}: the view shows no number"
                 expected = numbers(python_view(explorer, after))
-                assert numbers(shown) == expected, f"{explorer} at {after}: the page and Python differ"
+                assert numbers(shown) == expected, (
+                    f"{explorer} at {after}: the page and Python differ"
+                )
                 compared += 1
     assert compared > 0
     assert offline.refused == [] and offline.errors == [], offline.refused + offline.errors
+
+
+def test_opened_from_the_disk_the_pages_read_and_the_explorers_run(built, browser):
+    """A page opened as a file (file://): no error, formulas typeset, every explorer live."""
+    path = explorer_pages()[0]
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((built["out"] / page_name(path)).as_uri(), wait_until="load")
+    page.evaluate("() => window.explorersReady")
+    lives = page.locator(".explorer").evaluate_all("boxes => boxes.map(b => b.dataset.live)")
+    context.close()
+    assert lives and all(v == "yes" for v in lives), lives
+    assert errors == [], errors

@@ -1,9 +1,8 @@
 // Live explorers with no kernel: every explorer on the page is an anywidget widget whose ES module
 // computes and draws in the browser. The page carries each explorer's stored widget state (from the
-// notebook's metadata); this script gives the module a small stand-in for the widget model (get, set,
-// on, off, save_changes, send) initialised from that state, and calls the module's render({model, el}).
-// Until the module has drawn, and wherever modules cannot load (a page opened from file://), the
-// explorer's static snapshot stays in place.
+// notebook's metadata); this script gives the module a small stand-in for the widget model (get,
+// set, on, off, save_changes, send) initialised from that state, and calls render({model, el}).
+// Until the module has drawn, and if it cannot run, the explorer's static snapshot stays in place.
 (function () {
   "use strict";
   var holder = document.getElementById("explorer-state");
@@ -15,13 +14,16 @@
     this.attributes = Object.assign({}, entry.state);
     this.listeners = [];
     this.widget_manager = {
-      get_model: function (ref) { return Promise.resolve(live(String(ref).replace(/^IPY_MODEL_/, ""))); }
+      get_model: function (ref) {
+        return Promise.resolve(live(String(ref).replace(/^IPY_MODEL_/, "")));
+      }
     };
   }
   Model.prototype.get = function (name) { return this.attributes[name]; };
   Model.prototype.set = function (name, value) {
     var changes = {};
-    if (typeof name === "object" && name !== null) { changes = name; } else { changes[name] = value; }
+    if (typeof name === "object" && name !== null) changes = name;
+    else changes[name] = value;
     var changed = false;
     for (var key in changes) {
       if (!Object.prototype.hasOwnProperty.call(changes, key)) continue;
@@ -41,7 +43,8 @@
   Model.prototype.off = function (event, callback) {
     var names = event ? String(event).split(/\s+/) : null;
     this.listeners = this.listeners.filter(function (l) {
-      return !((names === null || names.indexOf(l.name) >= 0) && (!callback || l.callback === callback));
+      var named = names === null || names.indexOf(l.name) >= 0;
+      return !(named && (!callback || l.callback === callback));
     });
   };
   Model.prototype.trigger = function (name) {
@@ -64,6 +67,25 @@
     return esm && typeof esm === "object" ? esm.file : null;
   }
 
+  // A module file; from file://, where browsers refuse module files, the same text from a classic
+  // script (explorers/NAME.classic.js, written by the build) run as a module from a blob: address.
+  function load(file) {
+    var url = new URL(file, document.baseURI).href;
+    if (location.protocol !== "file:") return import(url);
+    var sources = window.explorerSources || (window.explorerSources = {});
+    return new Promise(function (resolve, reject) {
+      if (sources[file]) { resolve(); return; }
+      var script = document.createElement("script");
+      script.src = file.replace(/\.js$/, ".classic.js");
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("cannot read " + script.src)); };
+      document.head.appendChild(script);
+    }).then(function () {
+      var blob = new Blob([sources[file]], { type: "text/javascript" });
+      return import(URL.createObjectURL(blob));
+    });
+  }
+
   async function mount(box) {
     var id = box.getAttribute("data-model-id");
     var file = moduleOf(models[id]);
@@ -71,7 +93,7 @@
     var model = live(id);
     model.attributes._esm = undefined;
     model.attributes._css = undefined;
-    var mod = await import(new URL(file, document.baseURI).href);
+    var mod = await load(file);
     var widget = mod.default !== undefined ? mod.default : mod;
     if (typeof widget === "function") widget = await widget();
     var el = document.createElement("div");
@@ -87,15 +109,7 @@
     var pending = boxes.map(function (box) {
       return mount(box).catch(function (err) {
         box.setAttribute("data-live", "no");
-        if (location.protocol === "file:") {
-          var note = document.createElement("p");
-          note.className = "explorer-note";
-          note.textContent = "This explorer runs when the book is served over HTTP "
-            + "(python3 -m http.server -d site); opened as a file, it shows its starting picture.";
-          box.appendChild(note);
-        } else {
-          console.error("explorer " + box.getAttribute("data-model-id") + " did not start:", err);
-        }
+        console.error("explorer " + box.getAttribute("data-model-id") + " did not start:", err);
       });
     });
     window.explorersReady = Promise.all(pending);
