@@ -3,9 +3,19 @@
 Each check_* takes the learner's function, runs it on cases with known answers (computed by
 torch.nn.functional, never hard-coded) and returns a Check whose text says "not attempted",
 "correct", or what differs. The reference solutions run through the same checkers in tests/.
+
+A checker never raises: whatever the learner's function raises or returns (an error from PyTorch, a
+NaN, complex numbers, an object that cannot be compared) is reported as the answer's problem. A NumPy
+array or an integer tensor is compared like a tensor. A function that never returns (an endless loop)
+is stopped by the kernel's interrupt (the stop button, or I I in JupyterLab): the interrupt is not
+caught here, so it stops the checker too.
 """
+from numbers import Integral
+
 import torch
 import torch.nn.functional as F
+
+from .shapes import trans_conv_output_shape
 
 
 class Check:
@@ -30,21 +40,19 @@ def _run(fn, cases, expected, name=None):
 
     `expected` is a function of the same arguments, or a list of answers in the order of `cases`;
     `name` is how the learner's function is called in the messages (default: fn's own name).
+    KeyboardInterrupt (the kernel's interrupt) is not caught: it stops an endless loop in fn.
     """
     name = name or _name(fn)
     answers = expected if isinstance(expected, list) else [expected(*args) for args in cases]
     for args, want in zip(cases, answers):
-        args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)  # fn may modify its inputs
+        args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)  # fn may modify them
         try:
             got = fn(*args)
         except NotImplementedError:
             return Check("not attempted", f"{name} still raises NotImplementedError")
-        except Exception as err:  # a learner's bug is reported, never raised into the notebook
+        except (Exception, SystemExit) as err:  # a learner's bug is reported, never raised
             return Check("incorrect", f"{name}{_describe(args)} raised {type(err).__name__}: {err}")
-        try:
-            problem = _differs(got, want)
-        except Exception as err:  # e.g. a complex tensor, or a tensor where a number was expected
-            problem = f"returned {type(got).__name__} that cannot be compared with the answer ({err})"
+        problem = _compare(got, want)
         if problem:
             return Check("incorrect", f"{name}{_describe(args)}: {problem}")
     return Check("correct", f"{name} agrees with PyTorch on all {len(cases)} cases")
@@ -55,17 +63,63 @@ def _describe(args):
     return "(" + ", ".join(parts) + ")"
 
 
+def _compare(got, want):
+    """_differs, with anything that goes wrong while comparing reported as the answer's problem."""
+    try:
+        return _differs(got, want)
+    except (Exception, SystemExit) as err:  # e.g. an object whose == raises
+        return f"returned {type(got).__name__} that cannot be compared with the answer ({err})"
+
+
+def _as_tensor(got):
+    """The answer as a dense tensor when it is a tensor or a NumPy array; otherwise None."""
+    if isinstance(got, torch.Tensor):
+        return got.detach().to_dense() if got.layout != torch.strided else got.detach()
+    if type(got).__module__ == "numpy" and hasattr(got, "shape") and hasattr(got, "dtype"):
+        return torch.as_tensor(got)
+    return None
+
+
 def _differs(got, want):
+    """What differs between the answer `got` and `want` (a tensor or a number), in the learner's words;
+    "" when they agree. NaN, inf and complex numbers never agree with a real, finite answer."""
     if isinstance(want, torch.Tensor):
-        if not isinstance(got, torch.Tensor):
+        t = _as_tensor(got)
+        if t is None:
             return f"returned {type(got).__name__}, expected a tensor"
-        if got.shape != want.shape:
-            return f"returned shape {tuple(got.shape)}, expected {tuple(want.shape)}"
-        gap = (got.double() - want.double()).abs().max().item()
-        return f"values differ by up to {gap:g}" if gap > 1e-4 else ""
-    if isinstance(got, torch.Tensor) and got.numel() != 1:
-        return f"returned a tensor of shape {tuple(got.shape)}, expected the number {want!r}"
+        if t.is_complex():
+            return f"returned complex numbers (dtype {t.dtype}), expected real numbers"
+        if t.shape != want.shape:
+            return f"returned shape {tuple(t.shape)}, expected {tuple(want.shape)}"
+        t, want = t.double(), want.detach().double()
+        wrong = torch.isfinite(want) & ~torch.isfinite(t)
+        if wrong.any():
+            where = tuple(torch.nonzero(wrong)[0].tolist())
+            return f"returned {t[where].item()} at index {where}, where the answer is {want[where].item():g}"
+        gap = (t - want).abs().nan_to_num(nan=float("inf")).max().item() if t.numel() else 0.0
+        return f"values differ by up to {gap:g}" if not gap <= 1e-4 else ""
+    t = _as_tensor(got)
+    if t is not None:
+        if t.numel() != 1:
+            return f"returned a tensor of shape {tuple(t.shape)}, expected the number {want!r}"
+        got = t.reshape(()).item()
+    if isinstance(got, complex):
+        return f"returned the complex number {got!r}, expected {want!r}"
+    if isinstance(got, float) and got != got:
+        return f"returned NaN, expected {want!r}"
     return "" if bool(got == want) else f"returned {got!r}, expected {want!r}"
+
+
+def _int(value):
+    """value as an int if it is a whole number a learner would write (an int, a NumPy integer, an
+    integer tensor of one element), else None. bools and floats are not ints here."""
+    t = _as_tensor(value)
+    if t is not None and t.numel() == 1 and not t.is_floating_point() and not t.is_complex() \
+            and t.dtype != torch.bool:
+        return int(t.reshape(()).item())
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        return int(value)
+    return None
 
 
 def _ints(shape, gen):
@@ -101,6 +155,15 @@ def check_trans_conv_channels(fn):
     return _run(fn, cases, expected)
 
 
+def _builds(i, k, s, p, op=0, d=1):
+    """Whether a transposed convolution with these arguments (one axis) has an output at all."""
+    try:
+        trans_conv_output_shape(i, k, s, p, op, d)
+    except ValueError:
+        return False
+    return True
+
+
 def _transposed_size(i, k, s, p, op, d):
     """One axis of a transposed convolution's output, as torch computes it."""
     return F.conv_transpose1d(torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=s, padding=p,
@@ -112,7 +175,7 @@ def check_output_shape(fn):
     cases = [
         (i, k, s, p, op, d)
         for i in (1, 2, 5) for k in (1, 2, 3) for s in (1, 2, 3) for p in (0, 1) for d in (1, 2)
-        for op in range(max(s, d)) if (i - 1) * s - 2 * p + d * (k - 1) + op + 1 >= 1
+        for op in range(max(s, d)) if _builds(i, k, s, p, op, d)
     ]
     return _run(fn, cases, _transposed_size)
 
@@ -200,11 +263,14 @@ def check_doubling(fn):
         return Check("not attempted", f"{name} still raises NotImplementedError")
     except Exception as err:
         return Check("incorrect", f"{name}() did not return a pair (kernel_size, padding): {type(err).__name__}: {err}")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (k, p)) or k < 1 or p < 0:
+    if _int(k) is None or _int(p) is None or _int(k) < 1 or _int(p) < 0:
         return Check("incorrect", f"{name}() returned {(k, p)!r}; expected ints kernel_size >= 1 and padding >= 0")
+    k, p = _int(k), _int(p)
     for i in range(1, 9):
-        o = F.conv_transpose1d(torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=2, padding=p).shape[-1] \
-            if (i - 1) * 2 - 2 * p + k >= 1 else (i - 1) * 2 - 2 * p + k
+        if not _builds(i, k, 2, p):
+            return Check("incorrect", f"kernel_size={k}, padding={p} crops the whole output of size {i}, "
+                                      f"not {2 * i}")
+        o = F.conv_transpose1d(torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=2, padding=p).shape[-1]
         if o != 2 * i:
             return Check("incorrect", f"kernel_size={k}, padding={p} turns size {i} into {o}, not {2 * i}")
     return Check("correct", f"kernel_size={k}, padding={p} doubles every size from 1 to 8")
@@ -222,14 +288,17 @@ def check_bilinear_kernel(fn):
             return Check("not attempted", f"{name} still raises NotImplementedError")
         except Exception as err:
             return Check("incorrect", f"{name}({s}) raised {type(err).__name__}: {err}")
+        K = _as_tensor(K) if _as_tensor(K) is not None else K
         if not isinstance(K, torch.Tensor) or tuple(K.shape) != (2 * s, 2 * s):
             shape = tuple(K.shape) if isinstance(K, torch.Tensor) else type(K).__name__
             return Check("incorrect", f"{name}({s}) returned {shape}, expected a tensor of shape {(2 * s, 2 * s)}")
+        if K.is_complex() or not torch.isfinite(K.double()).all():
+            return Check("incorrect", f"{name}({s}) holds complex, NaN or infinite numbers; expected real ones")
         x = torch.rand(1, 1, 6, 6, generator=gen)
         got = F.conv_transpose2d(x, K.float()[None, None], stride=s, padding=s // 2)[0, 0, s:-s, s:-s]
         want = F.interpolate(x, scale_factor=s, mode="bilinear", align_corners=False)[0, 0, s:-s, s:-s]
         gap = (got - want).abs().max().item()
-        if gap > 1e-5:
+        if not gap <= 1e-5:
             return Check("incorrect", f"with {name}({s}) the interior differs from F.interpolate by up to {gap:.3g}")
     return Check("correct", f"{name} upsamples like F.interpolate(mode='bilinear') for factors 2, 4 and 6")
 

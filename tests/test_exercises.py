@@ -192,7 +192,105 @@ def test_odd_answers_are_reported_not_raised():
     assert "expected the number" in exercises.check_output_size(as_tensor).message
     assert exercises.check_output_size(lambda n, k: torch.tensor(n + k - 1)).status == "correct"
     result = exercises.check_trans_conv_stride(as_complex)
+    assert result.status == "incorrect" and "complex numbers" in result.message
+
+
+def _transformed(solution, change):
+    """The reference solution with change(tensor or number) applied to what it returns (inside tuples
+    and lists too), and a list that records whether anything was changed."""
+    changed = []
+
+    def apply(v):
+        if isinstance(v, (tuple, list)):
+            return type(v)(apply(x) for x in v)
+        if isinstance(v, (torch.Tensor, int, float)) and not isinstance(v, bool):
+            out = change(v)
+            if out is not None:
+                changed.append(True)
+                return out
+        return v
+
+    return (lambda *args: apply(solution(*args))), changed
+
+
+def _poison(value, bad):
+    """value with its first number replaced by `bad` (a NaN or an inf)."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() == 0 or value.is_complex():
+            return None
+        out = value.detach().double().clone()
+        out.view(-1)[0] = bad
+        return out
+    return bad
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), "complex"])
+@pytest.mark.parametrize("name", CHECKERS)
+def test_nan_inf_and_complex_answers_are_never_correct(name, bad):
+    if bad == "complex":
+        def change(v):
+            return v.detach().to(torch.complex128) if isinstance(v, torch.Tensor) else complex(v)
+    else:
+        def change(v):
+            return _poison(v, bad)
+    answer, changed = _transformed(CHECKERS[name][0], change)
+    answer.__name__ = "answer"
+    result = getattr(exercises, name)(answer)
+    if changed:
+        assert result.status == "incorrect", result
+    else:  # the answer is a layer or None: nothing to poison
+        assert result.status == "correct", result
+
+
+def _numpy(value):
+    return value.detach().numpy() if isinstance(value, torch.Tensor) else None
+
+
+def _integer_tensor(value):
+    if isinstance(value, torch.Tensor) and torch.equal(value, value.round()):
+        return value.detach().long()
+    return None
+
+
+@pytest.mark.parametrize("change", [_numpy, _integer_tensor])
+@pytest.mark.parametrize("name", CHECKERS)
+def test_numpy_arrays_and_integer_tensors_are_accepted(name, change):
+    answer, changed = _transformed(CHECKERS[name][0], change)
+    answer.__name__ = "answer"
+    assert getattr(exercises, name)(answer).status == "correct"
+
+
+def test_errors_from_pytorch_are_the_answers_problem():
+    def huge(X, K, s):
+        return torch.zeros(10**6, 10**6)  # asks for 4 TB
+
+    def sparse(X, K, s):
+        return solutions.trans_conv_stride(X, K, s).to_sparse()
+
+    class Odd:
+        def __eq__(self, other):
+            raise RuntimeError("no comparison")
+
+    def leaves(X, K, s):
+        raise SystemExit
+
+    result = exercises.check_trans_conv_stride(huge)
+    assert result.status == "incorrect" and "raised RuntimeError" in result.message
+    assert exercises.check_trans_conv_stride(sparse).status == "correct"
+    result = exercises.check_output_size(lambda n, k: Odd())
     assert result.status == "incorrect" and "cannot be compared" in result.message
+    assert "raised SystemExit" in exercises.check_trans_conv_stride(leaves).message
+    assert exercises.check_output_size(lambda n, k: float("nan")).message.endswith("returned NaN, expected 1")
+
+
+def test_the_kernel_interrupt_stops_an_endless_loop():
+    """KeyboardInterrupt (the kernel's interrupt) is not swallowed, so it stops a checker."""
+    def endless(X, K, s):
+        raise KeyboardInterrupt  # what the interrupt raises inside `while True: pass`
+
+    with pytest.raises(KeyboardInterrupt):
+        exercises.check_trans_conv_stride(endless)
+    assert "interrupt" in exercises.__doc__
 
 
 def test_doubling_accepts_every_right_answer():
