@@ -153,13 +153,10 @@ export function recoveringOutputPadding(i, k, s = 1, p = 0) {
   return i - ((o - 1) * s - 2 * p + k);
 }
 
-// helpers.shapes.conv_input_sizes (dilation 1): every input length a convolution maps to `o`
+// helpers.shapes.conv_input_sizes (dilation 1): every input length a convolution maps to `o`, the
+// transposed convolution's output length for output_padding 0 .. s-1
 export function convInputSizes(o, k, s = 1, p = 0) {
-  const smallest = (o - 1) * s - 2 * p + (k - 1) + 1;
-  if (smallest < 1) {
-    throw new Error(`padding=${p} crops the whole output: (o-1)*s - 2*p + d*(k-1) + 1 = (${o}-1)*${s} - 2*${p} `
-      + `+ 1*(${k}-1) + 1 = ${smallest}, which must be at least 1`);
-  }
+  const smallest = transConvSize(o, k, s, p, 0, 1, "height");
   return Array.from({ length: s }, (_, a) => smallest + a);
 }
 

@@ -17,25 +17,33 @@ export function roundHalfEven(x) {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-// helpers.plots.fmt: whole numbers without decimals, others with two (ties to even, as Python)
-export function fmt(v) {
-  if (Math.abs(v - Math.round(v)) < 1e-6) return String(Math.round(v) + 0);
-  const scaled = v * 100;
-  if (Math.abs(scaled % 1) === 0.5) return (roundHalfEven(scaled) / 100).toFixed(2);
-  return v.toFixed(2);
+// x with d decimals, as Python's format writes it: the nearest decimal to the exact binary value,
+// and on an exact tie the even one (toFixed would pick the one away from zero)
+export function toFixedEven(x, d) {
+  const rounded = x.toFixed(d), exact = x.toFixed(Math.min(100, d + 60)), point = exact.indexOf(".");
+  const rest = exact.slice(point + d + 1);
+  if (/^50*$/.test(rest) && Number(rounded[rounded.length - 1]) % 2 === 1) {
+    return exact.slice(0, d > 0 ? point + d + 1 : point); // the even neighbour: the exact value cut short
+  }
+  return rounded;
 }
 
-// Python's "%g" (six significant digits, no trailing zeros) and "%.2f" (ties to even)
-export function g(x) {
-  return String(Number(x.toPrecision(6)));
+// helpers.plots.fmt: whole numbers without decimals, others with two
+export function fmt(v) {
+  if (Math.abs(v - Math.round(v)) < 1e-6) return String(Math.round(v) + 0);
+  return toFixedEven(v, 2);
 }
+
 export function fixed2(x) {
-  const scaled = x * 100;
-  if (Math.abs(scaled % 1) === 0.5) {
-    const r = Math.round(scaled);
-    return ((r % 2 !== 0 ? r - 1 : r) / 100).toFixed(2);
-  }
-  return x.toFixed(2);
+  return toFixedEven(x, 2);
+}
+
+// Python's "%g": six significant digits, without trailing zeros (for numbers below a million)
+export function g(x) {
+  if (x === 0) return "0";
+  const e = Math.floor(Math.log10(Math.abs(x)));
+  const text = toFixedEven(x, Math.max(0, 5 - e));
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
 }
 
 // Python's repr of a control value, so that refusals read as the Python side's do

@@ -1,6 +1,6 @@
 // upsampling_explorer: downsample the photograph, upsample it back, compare with the original.
 import { avgPool, psnr, upsample } from "./maths.js";
-import { fixed2, imagePanel, mount, paintImage, panelsHtml, textHtml } from "./ui.js";
+import { fixed2, imagePanel, toFixedEven, mount, paintImage, panelsHtml, textHtml } from "./ui.js";
 
 export const FACE = { top: 14, bottom: 62, left: 28, right: 76 }; // a 48x48 crop around the face
 
@@ -38,7 +38,7 @@ export function upsamplingView(v, data) {
     imagePanel("x", "original", "kernel", side, side, 4),
     imagePanel("diff", "|upsampled - original|, 0 to 0.25", "output", side, side, 4),
   ];
-  const lines = [`whole image (${data.height}, ${data.width}): PSNR ${r.psnr.toFixed(1)} dB, `
+  const lines = [`whole image (${data.height}, ${data.width}): PSNR ${toFixedEven(r.psnr, 1)} dB, `
     + `max |difference| ${fixed2(r.maxDiff)}`, `upsample(avg_pool2d(x, ${f}), '${v.method}', ${f})`];
   return {
     html: panelsHtml(panels, "", textHtml(lines)),

@@ -117,3 +117,19 @@ test("a control value outside its rule is named in words", () => {
   assert.equal(problem(specs, { stride: { max: 2 } }, { ...ok, stride: 3 }),
     "stride must be an integer from 1 to 2 in this explorer; got 3");
 });
+
+test("ties round to even at any number of decimals, as Python's format does", async () => {
+  const { toFixedEven, g } = await import("../../helpers/explorers/ui.js");
+  assert.equal(toFixedEven(0.125, 2), "0.12");
+  assert.equal(toFixedEven(0.375, 2), "0.38");
+  assert.equal(toFixedEven(2.5, 0), "2");
+  assert.equal(toFixedEven(3.5, 0), "4");
+  assert.equal(toFixedEven(-0.125, 2), "-0.12");
+  assert.equal(toFixedEven(0.1, 1), "0.1");
+  assert.equal(toFixedEven(1.005, 2), "1.00"); // 1.005 is a little below 1.005 in binary
+  assert.equal(g(4.515625), "4.51562");
+  assert.equal(g(4.515635), "4.51563"); // a little below the tie in binary
+  assert.equal(g(2), "2");
+  assert.equal(g(531441), "531441");
+  assert.equal(g(1.5), "1.5");
+});
