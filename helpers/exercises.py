@@ -318,17 +318,6 @@ def check_round_trip_size(fn):
     return _run(fn, cases, expected)
 
 
-def check_psnr(fn):
-    """fn(a, b): the peak signal-to-noise ratio of b against a in dB, for images in [0, 1]."""
-    gen = torch.Generator().manual_seed(7)
-    cases = []
-    for noise in (0.01, 0.1, 0.3):
-        a = torch.rand(8, 8, generator=gen)
-        cases.append((a, (a + noise * torch.randn(8, 8, generator=gen)).clamp(0, 1)))
-    expected = lambda a, b: round(10 * torch.log10(1 / ((a - b) ** 2).mean()).item(), 3)
-    return _run(lambda a, b: round(float(fn(a, b)), 3), cases, expected, _name(fn))
-
-
 def check_matrix_entries(fn):
     """fn(c_in, c_out, n, k, s, p): how many entries the dense matrix W^T of a ConvTranspose2d(c_in, c_out, k,
     stride=s, padding=p) has, for an n x n input (zeros included)."""
@@ -554,3 +543,81 @@ def check_up_to(fn):
         "correct",
         f"{name} meets the skip's size with the layer's own values in all {len(cases)} cases",
     )
+
+
+# 04-checkerboard-artifacts.ipynb, the sub-pixel view
+def _even_sizes(s, largest):
+    """The kernel sizes 1..largest whose stamps at stride s cover the interior evenly, counted by a
+    transposed convolution of ones (not by the rule)."""
+    sizes = []
+    for k in range(1, largest + 1):
+        counts = F.conv_transpose1d(torch.ones(1, 1, 4 * k), torch.ones(1, 1, k), stride=s)[0, 0]
+        if len(set(counts[k:-k].tolist())) == 1:
+            sizes.append(k)
+    return sizes
+
+
+def check_even_sizes(fn):
+    """fn(s, largest): the list of kernel sizes from 1 to `largest` that overlap evenly at stride s."""
+    cases = [(s, largest) for s in (2, 3, 4) for largest in (4, 9)]
+    return _run(lambda s, n: [int(k) for k in fn(s, n)], cases, _even_sizes, _name(fn))
+
+
+def check_trans_conv_by_phases(fn):
+    """fn(x, k, s): the 1-D transposed convolution (padding 0) of x by k at stride s, computed phase by
+    phase; compared with F.conv_transpose1d, kernels shorter than the stride included."""
+    gen = torch.Generator().manual_seed(14)
+    cases = [(_ints((n,), gen), _ints((k,), gen), s) for n, k, s in
+             [(4, 3, 2), (5, 4, 2), (3, 5, 3), (4, 2, 3), (2, 1, 2), (6, 6, 3), (3, 7, 4), (1, 3, 2)]]
+    expected = lambda x, k, s: F.conv_transpose1d(x[None, None], k[None, None], stride=s)[0, 0]
+    return _run(fn, cases, expected)
+
+
+def check_flat_kernel(fn):
+    """fn(): a 1-D kernel (a list or tensor) whose size is not a multiple of 3 and whose transposed
+    convolution at stride 3 turns a constant input into a constant (non-zero) interior."""
+    name = _name(fn)
+    try:
+        K = torch.as_tensor(fn(), dtype=torch.float64).flatten()
+    except NotImplementedError:
+        return Check("not attempted", f"{name} still raises NotImplementedError")
+    except Exception as err:
+        return Check("incorrect", f"{name}() did not return a kernel: {type(err).__name__}: {err}")
+    k = K.numel()
+    if k % 3 == 0:
+        return Check("incorrect", f"{name}() has {k} taps, a multiple of 3: that overlaps evenly already")
+    Y = F.conv_transpose1d(torch.ones(1, 1, 4 * k + 4, dtype=torch.float64), K[None, None], stride=3)[0, 0]
+    inner = Y[k:-k]
+    if inner.abs().max() < 1e-9:
+        return Check("incorrect", f"{name}() turns a constant into zeros: flat, but nothing passes through")
+    if inner.max() - inner.min() > 1e-6:
+        return Check("incorrect", f"{name}() turns a constant into values from {inner.min().item():g} to "
+                                  f"{inner.max().item():g}, not one value")
+    return Check("correct", f"{name}() has {k} taps and keeps a constant flat: {inner[0].item():g} everywhere "
+                            f"inside the border")
+
+
+# 05-upsampling-in-practice.ipynb
+def check_upsample_by_three(fn):
+    """fn(): (padding, output_padding) with which ConvTranspose2d(kernel_size=6, stride=3) turns every
+    size i into exactly 3i."""
+    name = _name(fn)
+    try:
+        p, op = fn()
+    except NotImplementedError:
+        return Check("not attempted", f"{name} still raises NotImplementedError")
+    except Exception as err:
+        return Check("incorrect", f"{name}() did not return a pair (padding, output_padding): "
+                                  f"{type(err).__name__}: {err}")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (p, op)) or p < 0 or op < 0:
+        return Check("incorrect", f"{name}() returned {(p, op)!r}; expected two ints >= 0")
+    if op >= 3:
+        return Check("incorrect", f"output_padding={op}: PyTorch refuses output_padding >= stride (3)")
+    for i in range(1, 9):
+        o = (i - 1) * 3 - 2 * p + 6 + op
+        if o >= 1:
+            layer = torch.nn.ConvTranspose2d(1, 1, 6, stride=3, padding=p, output_padding=op, bias=False)
+            o = layer(torch.zeros(1, 1, i, i)).shape[-1]
+        if o != 3 * i:
+            return Check("incorrect", f"padding={p}, output_padding={op} turns size {i} into {o}, not {3 * i}")
+    return Check("correct", f"padding={p}, output_padding={op} triples every size from 1 to 8")

@@ -302,3 +302,46 @@ def show_image_rows(rows, scores=None, size=1.0):
         ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
     fig.subplots_adjust(left=2.3 / (size * n + 2.4), right=0.98, top=0.98, bottom=0.06, hspace=0.35)
     return axes
+
+
+PHASE_COLORS = ["#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#D55E00", "#999999",
+                "#FFFFFF"]
+"""One colour per phase (Okabe-Ito, colour-blind safe), phases numbered r_h * s_w + r_w."""
+
+
+def show_phases(Y, stride, padding=0, ax=None, title=None, decimals=None):
+    """Draw a 2-D output Y (H_out, W_out) with each cell coloured by its phase, the pair
+    ((row + padding) mod s_h, (col + padding) mod s_w) of its uncropped position, and its number;
+    returns the axes. stride and padding are ints or (h, w) pairs; `decimals` rounds the numbers
+    (None: whole numbers as ints, others with two decimals).
+    Introduced in 04-checkerboard-artifacts.ipynb.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Patch
+
+    Y = torch.as_tensor(Y, dtype=torch.float64)
+    (sh, sw), (ph, pw) = ((v, v) if isinstance(v, int) else tuple(v) for v in (stride, padding))
+    if sh * sw > len(PHASE_COLORS):
+        raise ValueError(f"show_phases colours at most {len(PHASE_COLORS)} phases; got stride {(sh, sw)}")
+    h, w = Y.shape
+    phase = [[((i + ph) % sh) * sw + (j + pw) % sw for j in range(w)] for i in range(h)]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.5 * w + 2.2, 0.5 * h + 0.8))
+    ax.imshow([[to_rgb(PHASE_COLORS[phase[i][j]]) for j in range(w)] for i in range(h)])
+    for i in range(h):
+        for j in range(w):
+            v = Y[i, j].item()
+            text = f"{v:.{decimals}f}" if decimals is not None else fmt(v)
+            ax.text(j, i, text, ha="center", va="center", fontsize=11, color="black")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_edgecolor(ROLE_COLORS["output"])
+        spine.set_linewidth(2.5)
+    handles = [Patch(facecolor=PHASE_COLORS[rh * sw + rw], edgecolor="black", label=f"phase ({rh}, {rw})")
+               for rh in range(sh) for rw in range(sw)]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, fontsize=10)
+    if title:
+        ax.set_title(title, color=ROLE_COLORS["output"], fontsize=12)
+    return ax

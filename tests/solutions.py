@@ -96,10 +96,6 @@ def round_trip_size(n, levels):
     return n
 
 
-def psnr(a, b):
-    return 10 * torch.log10(1 / ((a - b) ** 2).mean())
-
-
 # 06-what-each-implementation-costs.ipynb
 def matrix_entries(c_in, c_out, n, k, s, p):
     o = (n - 1) * s - 2 * p + k
@@ -167,3 +163,33 @@ def trans_conv_with_bias(X, K, b, stride, output_padding):
 
 def up_to(up, x, skip):
     return up(x, output_size=skip.shape[-2:])
+
+
+
+# 04, the sub-pixel view
+def even_sizes(s, largest):
+    from helpers import overlap_counts
+    sizes = []
+    for k in range(1, largest + 1):
+        counts = overlap_counts((1, 4 * k), (1, k), (1, s))[0, k:-k]
+        if counts.min() == counts.max():
+            sizes.append(k)
+    return sizes
+
+
+def trans_conv_by_phases(x, k, s):
+    n, m = x.shape[0], k.shape[0]
+    y = torch.zeros((n - 1) * s + m)
+    for r in range(min(s, m)):
+        kr = k[r::s]
+        y[r::s] = torch.nn.functional.conv1d(x[None, None], kr.flip(0)[None, None], padding=len(kr) - 1)[0, 0]
+    return y
+
+
+def flat_kernel():
+    return [0.5, 1, 1, 0.5]
+
+
+# 05
+def upsample_by_three():
+    return 2, 1

@@ -105,10 +105,6 @@ CHECKERS = {
         (lambda n, levels: n, "expected 2"),
         (lambda n, levels: n + n % 2, "returned"),
     ]),
-    "check_psnr": (solutions.psnr, [
-        (lambda a, b: 10 * torch.log10(1 / ((a - b) ** 2).sum()), "returned"),
-        (lambda a, b: 20 * torch.log10(1 / ((a - b) ** 2).mean()), "returned"),
-    ]),
     "check_matrix_entries": (solutions.matrix_entries, [
         (lambda ci, co, n, k, s, p: solutions.matrix_entries(ci, co, n, k, s, p) // (ci * co), "returned"),
         (lambda ci, co, n, k, s, p: co * ((n - 1) * s + k) ** 2 * ci * n * n, "expected"),  # forgets the crop
@@ -142,6 +138,25 @@ CHECKERS = {
     "check_up_to": (solutions.up_to, [
         (lambda up, x, skip: up(x), "returned shape"),
         (wrong_up_to_zero_pad, "values differ"),
+    ]),
+    "check_even_sizes": (solutions.even_sizes, [
+        (lambda s, largest: [k for k in range(1, largest + 1) if k >= s], "returned"),
+        (lambda s, largest: [k for k in range(1, largest + 1) if s % k == 0], "returned"),
+    ]),
+    "check_trans_conv_by_phases": (solutions.trans_conv_by_phases, [
+        (lambda x, k, s: solutions.trans_conv_by_phases(x, k.flip(0), s), "values differ"),
+        (lambda x, k, s: solutions.trans_conv_by_phases(x, k, s)[:len(x) * s], "returned shape"),
+    ]),
+    "check_flat_kernel": (solutions.flat_kernel, [
+        (lambda: [1, 1, 1], "a multiple of 3"),
+        (lambda: [1, 1, 1, 1], "not one value"),
+        (lambda: [1, 0, 0, -1], "turns a constant into zeros"),
+        (lambda: "flat", "did not return a kernel"),
+    ]),
+    "check_upsample_by_three": (solutions.upsample_by_three, [
+        (lambda: (1, 0), "not 3"),  # the rule p = s // 2 of even factors
+        (lambda: (3, 3), "refuses output_padding"),
+        (lambda: (2, "1"), "expected two ints"),
     ]),
 }
 
