@@ -145,20 +145,20 @@ def main():
         f"\nPage load, navigation start to `load`, {args.loads} cold loads each"
         " (target: at most 1 s)"
     )
-    print(f"{'page':44} {'median':>9} {'worst':>9}")
+    print(f"{'page':50} {'median':>9} {'worst':>9}")
     for name, median, worst in loads:
-        print(f"{name:44} {median:7.0f} ms {worst:7.0f} ms")
+        print(f"{name:50} {median:7.0f} ms {worst:7.0f} ms")
     print(
         "\nSlider to page, key press to redrawn view (and to the next frame),"
         f" {args.moves} moves per slider"
         f" (target: p95 at most {SLIDER_TARGET_MS:.0f} ms)"
     )
-    print(f"{'explorer':50} {'p50':>8} {'p95':>8} {'frame p50':>10} {'frame p95':>10} {'moves':>6}")
+    print(f"{'explorer':60} {'p50':>8} {'p95':>8} {'frame p50':>10} {'frame p95':>10} {'moves':>6}")
     for label, p50, p95, f50, f95, n in sliders:
         if n == 0:
-            print(f"{label:50} {'not live (static snapshot)':>46}")
+            print(f"{label:60} {'not live (static snapshot)':>46}")
         else:
-            print(f"{label:50} {p50:5.1f} ms {p95:5.1f} ms {f50:7.1f} ms {f95:7.1f} ms {n:6d}")
+            print(f"{label:60} {p50:5.1f} ms {p95:5.1f} ms {f50:7.1f} ms {f95:7.1f} ms {n:6d}")
     worst_load = max(w for _, _, w in loads)
     live = [r for r in sliders if r[5]]
     print(f"\nWorst page load {worst_load:.0f} ms (target {LOAD_TARGET_MS:.0f} ms); ", end="")
