@@ -254,3 +254,15 @@ def test_fit_takes_the_same_steps_as_torch_optim_adam():
         opt.step()
     for p, q in zip(a.parameters(), b.parameters()):
         torch.testing.assert_close(p, q)
+
+
+def test_compare_upsamplers_reports_every_kind_with_the_sizes_each_can_reach():
+    X, target = torch.rand(1, 2, 8, 8), torch.rand(1, 1, 16, 16)
+    rows = networks.compare_upsamplers(X, X[:, :1], target, inits=2, steps=3)
+    assert [r["kind"] for r in rows] == UPSAMPLERS
+    reach = {r["kind"]: r["reaches_75"] for r in rows}
+    assert reach["ConvTranspose2d k2 s2"] == "yes" and reach["ConvTranspose2d k3 s2 p1 op1"] == "no"
+    assert reach["bilinear + Conv2d k3"] == "yes" and reach["Conv2d k3 + PixelShuffle"] == "no"
+    assert all(r["doubles"] == "yes" for r in rows)
+    bilinear = rows[UPSAMPLERS.index("ConvTranspose2d k4 s2 p1, bilinear init")]
+    assert bilinear["score_max"] < 1e-3 and bilinear["parameters"] == 2 * 2 * 16 + 2
