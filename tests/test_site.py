@@ -5,7 +5,8 @@ leave every notebook as it was. Chromium then opens every page from a server on 
 request to another host refused, and checks: nothing left the machine, no console error, no formula
 left untypeset, every explorer live (its ES module running in the page) and redrawing on every
 keyboard move of each of its controls, with the same numbers as the explorer built in Python for
-the same state (helpers and torch), previous/contents/next links, and the lecture mode.
+the same state (helpers) and the same main grids as torch.nn.functional, previous/contents/next
+links, and the lecture mode.
 Without Chromium the browser tests are skipped, unless REQUIRE_BROWSER is set (as .ci/run does).
 """
 
@@ -239,6 +240,30 @@ def python_view(name, values):
     return explorer.snapshot()
 
 
+TABLES = """(view) => [...view.querySelectorAll('table[data-role]')].map(t => [t.dataset.role,
+  [...t.rows].map(r => [...r.cells].map(c => c.textContent))])"""
+
+
+def torch_mismatch(name, state, tables):
+    """The first main grid the page shows differently from torch.nn.functional for `state`, or None.
+    The grids torch computes directly for each explorer are tests/test_browser.py's torch_grids."""
+    from test_browser import torch_grids
+
+    from helpers.plots import fmt
+
+    by_role = {}
+    for role, rows in tables:
+        by_role.setdefault(role, []).append(rows)
+    for (role, index), expected in torch_grids(name, state).items():
+        rows = by_role[role][index]
+        want = [[fmt(t) for t in row] for row in expected.tolist()]
+        if expected.abs().max() > 0 and all(all(c == "" for c in r) for r in rows):
+            continue  # a grid drawn without numbers (too many cells to print)
+        if rows != want:
+            return {"grid": role, "torch": want, "page": rows}
+    return None
+
+
 def keyboard_moves(control):
     """The keys that move a control one step at a time through its range and back, each a change."""
     kind = control.evaluate("e => e.type")
@@ -294,6 +319,11 @@ def test_every_explorer_is_live_redraws_on_every_keyboard_move_and_agrees_with_p
                 expected = numbers(python_view(explorer, after))
                 assert numbers(shown) == expected, (
                     f"{explorer} at {after}: the page and Python differ"
+                )
+                tables = box.locator(".tc-view").evaluate(TABLES)
+                differs = torch_mismatch(explorer, after, tables)
+                assert differs is None, (
+                    f"{explorer} at {after}: the page and torch differ: {differs}"
                 )
                 compared += 1
     assert compared > 0
