@@ -3,6 +3,7 @@
 
     python3 tasks.py lab          start JupyterLab on notebooks/00-index.ipynb (localhost, token on)
     python3 tasks.py test         run the whole suite: unit and widget tests, strict nbval on every notebook
+    python3 tasks.py test --quick the unit tests of the helpers and explorers only (no nbval, no browser)
     python3 tasks.py lecture      the lecture view: the notebooks without code, sized for a projector (Voila)
     python3 tasks.py regenerate   re-execute every notebook in place from a fresh kernel (contributors)
     python3 tasks.py bench        print the benchmarks: implementations against torch, explorers, notebooks
@@ -15,6 +16,8 @@ and Jupyter, IPython and matplotlib keep their settings and caches under .venv/s
 import hashlib
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -25,9 +28,18 @@ VENV = ROOT / ".venv"
 STATE = VENV / "state"
 STAMP = VENV / "installed.sha256"
 SETUP_FILES = ["requirements.txt", "requirements-nodeps.txt", "pyproject.toml"]
+PYTHONS = ((3, 11), (3, 13))
+"""The oldest and newest Python that install the pinned set (the pinned ipykernel needs 3.11)."""
 SANITIZE = "tests/nbval_sanitize.cfg"
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", SANITIZE, "-p", "no:cacheprovider"]
-"""pytest's arguments for strict nbval, shared by `test` and benchmarks/run.py's timing of the notebooks."""
+NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", SANITIZE, "-p", "no:cacheprovider",
+         "-n", "2", "--dist", "loadscope"]
+"""pytest's arguments for strict nbval, shared by `test` and benchmarks/run.py's timing of the notebooks:
+two workers (pytest-xdist), each notebook's cells in one worker, in order (--dist loadscope)."""
+QUICK = ["tests", "-p", "no:cacheprovider", "-n", "2", "--quick",
+         "--ignore=tests/test_browser.py", "--ignore=tests/test_site.py"]
+"""`test --quick`: the unit tests of the helpers and explorers, without nbval and the browser."""
+PHASES = {}
+"""Seconds spent in each phase of this run (install, tests), printed at the end of `test`."""
 
 
 def venv_python():
@@ -60,47 +72,169 @@ def environment():
 
 
 def fingerprint():
+    """What the environment is installed from: this Python's version and the setup files' bytes."""
     h = hashlib.sha256(f"{sys.version_info[:2]}".encode())
     for name in SETUP_FILES:
         h.update((ROOT / name).read_bytes())
     return h.hexdigest()
 
 
-def run(cmd, **kwargs):
+class Stop(Exception):
+    """SIGINT (Ctrl-C) or SIGTERM arrived; `signum` says which."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+_running = []  # the child started by run(), the signal that stops it cleanly, when it was sent
+_received = []  # the signals tasks.py received
+
+
+def _on_signal(signum, frame):
+    """Pass the stop on to the child's whole process group (everything it started), then let run()
+    wait for it: pip cleans up its temporary files, servers shut their kernels down."""
+    _received.append(signum)
+    if not _running:
+        raise Stop(signum)
+    child, stop_with, stopping = _running[-1]
+    if stopping:
+        return
+    _running[-1] = (child, stop_with, time.monotonic())
+    _signal_group(child, stop_with)
+
+
+def _signal_group(child, signum):
+    try:
+        if os.name == "posix":
+            os.killpg(child.pid, signum)
+        else:
+            child.send_signal(signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run(cmd, env=None, stop_with=signal.SIGINT):
+    """Run cmd in its own process group and return its exit code. On Ctrl-C or SIGTERM the group gets
+    `stop_with` (SIGINT lets pip and pytest clean up; servers get SIGTERM, which shuts down without
+    asking), is waited for (SIGKILL after 60 s), and Stop is raised."""
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    return subprocess.run([str(c) for c in cmd], cwd=ROOT, env=environment(), **kwargs).returncode
+    child = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env or environment(),
+                             start_new_session=os.name == "posix")
+    _running.append((child, stop_with, None))
+    try:
+        while True:
+            try:
+                code = child.wait(timeout=1)
+                break
+            except subprocess.TimeoutExpired:
+                stopping = _running[-1][2]
+                if stopping and time.monotonic() - stopping > 60:
+                    _signal_group(child, getattr(signal, "SIGKILL", signal.SIGTERM))
+        stopping = _running[-1][2]
+    finally:
+        _running.pop()
+        if os.name == "posix":
+            _signal_group(child, signal.SIGTERM)  # whatever it left behind in its group
+    if stopping:
+        raise Stop(_received[0])
+    return code
+
+
+def _venv_version():
+    """The (major, minor) of the Python that made .venv, from pyvenv.cfg; None if it cannot be read."""
+    try:
+        for line in (VENV / "pyvenv.cfg").read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() in ("version", "version_info"):
+                return tuple(int(v) for v in value.strip().split(".")[:2])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _venv_works():
+    """Whether .venv's Python starts and has pip (a half-made .venv has neither)."""
+    if not venv_python().exists():
+        return False
+    probe = subprocess.run([str(venv_python()), "-c", "import pip"], capture_output=True)
+    return probe.returncode == 0
+
+
+def _broken_packages():
+    """The installed distributions (name==version) missing a file or holding one of the wrong size,
+    per their RECORD: what an install killed half-way leaves behind, and pip considers installed."""
+    script = (
+        "import importlib.metadata as md, os\n"
+        "for d in md.distributions():\n"
+        "    for f in d.files or []:\n"
+        "        if f.hash is None or f.size is None:\n"
+        "            continue\n"
+        "        try:\n"
+        "            ok = os.path.getsize(d.locate_file(f)) == f.size\n"
+        "        except OSError:\n"
+        "            ok = False\n"
+        "        if not ok:\n"
+        "            print(f\"{d.metadata['Name']}=={d.version}\")\n"
+        "            break\n"
+    )
+    out = subprocess.run([str(venv_python()), "-c", script], capture_output=True, text=True,
+                         env=environment())
+    return sorted(set(out.stdout.split())) if out.returncode == 0 else []
 
 
 def ensure_environment():
-    """Create .venv and install the pinned set and helpers (editable); a no-op when nothing changed."""
-    if sys.version_info < (3, 10):
-        sys.exit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}")
-    if STAMP.exists() and STAMP.read_text().strip() == fingerprint() and venv_python().exists():
+    """Create .venv and install the pinned set and helpers (editable); a no-op when nothing changed.
+
+    A .venv made by another Python, or half made, is rebuilt. The stamp is removed before installing
+    and written afterwards with the fingerprint taken before: an install that is interrupted, or whose
+    setup files change while it runs, is redone next time; packages left broken are reinstalled.
+    """
+    (lo, hi), here = PYTHONS, sys.version_info[:2]
+    if not lo <= here <= hi:
+        sys.exit(f"This is Python {sys.version.split()[0]}; the pinned packages install on Python "
+                 f"{lo[0]}.{lo[1]} to {hi[0]}.{hi[1]}. Run this file with one of those, for example "
+                 f"python3.{hi[1]} tasks.py ...")
+    wanted = fingerprint()
+    made_by = _venv_version()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted and made_by == here and _venv_works():
         return
     start = time.monotonic()
-    if not venv_python().exists():
+    if VENV.exists() and (made_by != here or not _venv_works()):
+        why = (f"it was made by Python {made_by[0]}.{made_by[1]}" if made_by and made_by != here
+               else "it is incomplete")
+        print(f"Rebuilding {VENV.relative_to(ROOT)} with Python {sys.version.split()[0]}: {why}", flush=True)
+        shutil.rmtree(VENV)
+    if not VENV.exists():
         print(f"Creating {VENV.relative_to(ROOT)} with Python {sys.version.split()[0]}", flush=True)
         try:
-            import venv  # noqa: F401
             import ensurepip  # noqa: F401
+            import venv  # noqa: F401
         except ImportError:
             sys.exit("This Python has no venv/ensurepip module; on Debian or Ubuntu: apt-get install python3-venv")
-        if subprocess.run([sys.executable, "-m", "venv", str(VENV)]).returncode:
+        if run([sys.executable, "-m", "venv", str(VENV)]):
+            shutil.rmtree(VENV, ignore_errors=True)
             sys.exit("Could not create .venv (on Debian or Ubuntu: apt-get install python3-venv)")
+    STAMP.unlink(missing_ok=True)  # not installed until every step below has finished
     pip = [venv_python(), "-m", "pip", "install", "--disable-pip-version-check"]
     if "PIP_CACHE_DIR" not in os.environ:
         pip.append("--no-cache-dir")
+    broken = _broken_packages()
     steps = [
+        *([[*pip, "--force-reinstall", "--no-deps", *broken]] if broken else []),
         [*pip, "-r", "requirements.txt"],
         # d2l's own metadata hard-pins releases that do not install on Python 3.12+
         [*pip, "--no-deps", "-r", "requirements-nodeps.txt"],
         [*pip, "--no-deps", "-e", "."],
     ]
+    if broken:
+        print(f"Reinstalling what an interrupted install left broken: {', '.join(broken)}", flush=True)
     for cmd in steps:
         if run(cmd):
             sys.exit("Installation failed; see pip's message above. Run the same command again to retry.")
-    STAMP.write_text(fingerprint() + "\n")
-    print(f"Environment ready in {time.monotonic() - start:.0f} s", flush=True)
+    STAMP.write_text(wanted + "\n")
+    PHASES["install"] = time.monotonic() - start
+    print(f"Environment ready in {PHASES['install']:.0f} s", flush=True)
 
 
 def notebook_digests():
@@ -122,16 +256,32 @@ def lab(args):
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={ROOT}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # JupyterLab refuses to start as root without it
-    return run([*cmd, *args])
+    return run([*cmd, *args], stop_with=signal.SIGTERM)
 
 
 def test(args):
+    """The whole suite (tests and strict nbval, on two workers), or with --quick the unit tests alone;
+    the time of each phase is printed at the end."""
     before = notebook_digests()
-    code = run([venv_python(), "-m", "pytest", "tests", "notebooks", *NBVAL, *args])
+    quick = "--quick" in args
+    rest = [a for a in args if a != "--quick"]
+    cmd = [*QUICK, *rest] if quick else ["tests", "notebooks", *NBVAL, *rest]
+    start = time.monotonic()
+    try:
+        code = run([venv_python(), "-m", "pytest", *cmd])
+    finally:
+        PHASES["quick tests" if quick else "tests"] = time.monotonic() - start
+        print_phases()
     if notebook_digests() != before:
         print("FAILED: the test run modified a committed notebook", flush=True)
         return 1
     return code
+
+
+def print_phases():
+    phases = {"install": PHASES.get("install", 0.0), **PHASES}
+    parts = [f"{name} {seconds:.0f} s" for name, seconds in phases.items()]
+    print(f"Time per phase: {', '.join(parts)}; total {sum(phases.values()):.0f} s", flush=True)
 
 
 def lecture(args):
@@ -144,8 +294,7 @@ def lecture(args):
     env["JUPYTER_PATH"] = str(ROOT / "lecture")  # where the "lecture" template lives
     cmd = [venv_python(), "-m", "voila", target, "--Voila.ip=127.0.0.1", "--token",
            "--VoilaConfiguration.template=lecture", "--VoilaConfiguration.show_tracebacks=False", *rest]
-    print("+", " ".join(str(c) for c in cmd), flush=True)
-    return subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env).returncode
+    return run(cmd, env=env, stop_with=signal.SIGTERM)
 
 
 def regenerate(args):
@@ -169,8 +318,16 @@ def main(argv):
     if not argv or argv[0] not in COMMANDS:
         print(__doc__)
         return 2
-    ensure_environment()
-    return COMMANDS[argv[0]](argv[1:])
+    for signum in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+        if signum is not None:
+            signal.signal(signum, _on_signal)
+    try:
+        ensure_environment()
+        return COMMANDS[argv[0]](argv[1:])
+    except Stop as stop:
+        name = signal.Signals(stop.signum).name
+        print(f"\nStopped by {name}: everything `tasks.py {argv[0]}` started has exited.", flush=True)
+        return 128 + stop.signum
 
 
 if __name__ == "__main__":

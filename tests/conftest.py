@@ -1,4 +1,5 @@
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -7,11 +8,41 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 LATENCY_REPORT = pytest.StashKey[str]()
+LATENCY_FILE = Path(__file__).resolve().parents[1] / "artifacts" / "browser" / "latency.txt"
+QUICK_EVERY = 10
+"""With --quick, tests parametrised by a random `seed` run one seed in QUICK_EVERY."""
+
+
+def pytest_addoption(parser):
+    parser.addoption("--quick", action="store_true",
+                     help=f"run one random configuration in {QUICK_EVERY} (python3 tasks.py test --quick)")
+
+
+def pytest_configure(config):
+    config.stash[_STARTED] = time.time()
+
+
+_STARTED = pytest.StashKey[float]()
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--quick"):
+        return
+    keep, skip = [], []
+    for item in items:
+        seed = getattr(getattr(item, "callspec", None), "params", {}).get("seed")
+        (skip if isinstance(seed, int) and seed % QUICK_EVERY else keep).append(item)
+    items[:] = keep
+    config.hook.pytest_deselected(items=skip)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Print the browser tests' latency figures, which they also save under artifacts/browser/."""
+    """Print the browser tests' latency figures, which they also save under artifacts/browser/ (under
+    pytest-xdist the test ran in a worker, so the controller reads the file it wrote during this run)."""
     report = config.stash.get(LATENCY_REPORT, None)
+    started = config.stash.get(_STARTED, None)
+    if not report and started and LATENCY_FILE.exists() and LATENCY_FILE.stat().st_mtime >= started:
+        report = LATENCY_FILE.read_text().strip()
     if report:
         terminalreporter.write_sep("-", "browser latency")
         terminalreporter.write_line(report)
