@@ -13,6 +13,7 @@ Extra arguments go to the tool underneath (jupyter lab, pytest, the benchmark sc
 Nothing is written outside the repository: pip runs without its cache (unless PIP_CACHE_DIR is set),
 and Jupyter, IPython and matplotlib keep their settings and caches under .venv/state.
 """
+
 import hashlib
 import json
 import os
@@ -31,12 +32,30 @@ SETUP_FILES = ["requirements.txt", "requirements-nodeps.txt", "pyproject.toml"]
 PYTHONS = ((3, 11), (3, 13))
 """The oldest and newest Python that install the pinned set (the pinned ipykernel needs 3.11)."""
 SANITIZE = "tests/nbval_sanitize.cfg"
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", SANITIZE, "-p", "no:cacheprovider",
-         "-n", "2", "--dist", "loadscope"]
+NBVAL = [
+    "--nbval",
+    "--nbval-current-env",
+    "--nbval-sanitize-with",
+    SANITIZE,
+    "-p",
+    "no:cacheprovider",
+    "-n",
+    "2",
+    "--dist",
+    "loadscope",
+]
 """pytest's arguments for strict nbval, shared by `test` and benchmarks/run.py's timing of the notebooks:
 two workers (pytest-xdist), each notebook's cells in one worker, in order (--dist loadscope)."""
-QUICK = ["tests", "-p", "no:cacheprovider", "-n", "2", "--quick",
-         "--ignore=tests/test_browser.py", "--ignore=tests/test_site.py"]
+QUICK = [
+    "tests",
+    "-p",
+    "no:cacheprovider",
+    "-n",
+    "2",
+    "--quick",
+    "--ignore=tests/test_browser.py",
+    "--ignore=tests/test_site.py",
+]
 """`test --quick`: the unit tests of the helpers and explorers, without nbval and the browser."""
 PHASES = {}
 """Seconds spent in each phase of this run (install, tests), printed at the end of `test`."""
@@ -64,7 +83,9 @@ def environment():
         path = STATE / sub
         path.mkdir(parents=True, exist_ok=True)
         env[var] = str(path)
-    env["PYTHONNOUSERSITE"] = "1"  # packages in the user's site-packages must not shadow the pinned ones
+    env["PYTHONNOUSERSITE"] = (
+        "1"  # packages in the user's site-packages must not shadow the pinned ones
+    )
     env.pop("PYTHONPATH", None)
     env["VIRTUAL_ENV"] = str(VENV)
     env["PATH"] = str(venv_python().parent) + os.pathsep + env.get("PATH", "")
@@ -119,8 +140,12 @@ def run(cmd, env=None, stop_with=signal.SIGINT):
     `stop_with` (SIGINT lets pip and pytest clean up; servers get SIGTERM, which shuts down without
     asking), is waited for (SIGKILL after 60 s), and Stop is raised."""
     print("+", " ".join(str(c) for c in cmd), flush=True)
-    child = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env or environment(),
-                             start_new_session=os.name == "posix")
+    child = subprocess.Popen(
+        [str(c) for c in cmd],
+        cwd=ROOT,
+        env=env or environment(),
+        start_new_session=os.name == "posix",
+    )
     _running.append((child, stop_with, None))
     try:
         while True:
@@ -178,8 +203,9 @@ def _broken_packages():
         "            print(f\"{d.metadata['Name']}=={d.version}\")\n"
         "            break\n"
     )
-    out = subprocess.run([str(venv_python()), "-c", script], capture_output=True, text=True,
-                         env=environment())
+    out = subprocess.run(
+        [str(venv_python()), "-c", script], capture_output=True, text=True, env=environment()
+    )
     return sorted(set(out.stdout.split())) if out.returncode == 0 else []
 
 
@@ -192,18 +218,26 @@ def ensure_environment():
     """
     (lo, hi), here = PYTHONS, sys.version_info[:2]
     if not lo <= here <= hi:
-        sys.exit(f"This is Python {sys.version.split()[0]}; the pinned packages install on Python "
-                 f"{lo[0]}.{lo[1]} to {hi[0]}.{hi[1]}. Run this file with one of those, for example "
-                 f"python3.{hi[1]} tasks.py ...")
+        sys.exit(
+            f"This is Python {sys.version.split()[0]}; the pinned packages install on Python "
+            f"{lo[0]}.{lo[1]} to {hi[0]}.{hi[1]}. Run this file with one of those, for example "
+            f"python3.{hi[1]} tasks.py ..."
+        )
     wanted = fingerprint()
     made_by = _venv_version()
     if STAMP.exists() and STAMP.read_text().strip() == wanted and made_by == here and _venv_works():
         return
     start = time.monotonic()
     if VENV.exists() and (made_by != here or not _venv_works()):
-        why = (f"it was made by Python {made_by[0]}.{made_by[1]}" if made_by and made_by != here
-               else "it is incomplete")
-        print(f"Rebuilding {VENV.relative_to(ROOT)} with Python {sys.version.split()[0]}: {why}", flush=True)
+        why = (
+            f"it was made by Python {made_by[0]}.{made_by[1]}"
+            if made_by and made_by != here
+            else "it is incomplete"
+        )
+        print(
+            f"Rebuilding {VENV.relative_to(ROOT)} with Python {sys.version.split()[0]}: {why}",
+            flush=True,
+        )
         shutil.rmtree(VENV)
     if not VENV.exists():
         print(f"Creating {VENV.relative_to(ROOT)} with Python {sys.version.split()[0]}", flush=True)
@@ -211,7 +245,9 @@ def ensure_environment():
             import ensurepip  # noqa: F401
             import venv  # noqa: F401
         except ImportError:
-            sys.exit("This Python has no venv/ensurepip module; on Debian or Ubuntu: apt-get install python3-venv")
+            sys.exit(
+                "This Python has no venv/ensurepip module; on Debian or Ubuntu: apt-get install python3-venv"
+            )
         if run([sys.executable, "-m", "venv", str(VENV)]):
             shutil.rmtree(VENV, ignore_errors=True)
             sys.exit("Could not create .venv (on Debian or Ubuntu: apt-get install python3-venv)")
@@ -228,32 +264,54 @@ def ensure_environment():
         [*pip, "--no-deps", "-e", "."],
     ]
     if broken:
-        print(f"Reinstalling what an interrupted install left broken: {', '.join(broken)}", flush=True)
+        print(
+            f"Reinstalling what an interrupted install left broken: {', '.join(broken)}", flush=True
+        )
     for cmd in steps:
         if run(cmd):
-            sys.exit("Installation failed; see pip's message above. Run the same command again to retry.")
+            sys.exit(
+                "Installation failed; see pip's message above. Run the same command again to retry."
+            )
     STAMP.write_text(wanted + "\n")
     PHASES["install"] = time.monotonic() - start
     print(f"Environment ready in {PHASES['install']:.0f} s", flush=True)
 
 
 def notebook_digests():
-    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(ROOT.glob("notebooks/*.ipynb"))}
+    return {
+        p: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(ROOT.glob("notebooks/*.ipynb"))
+    }
 
 
 def quiet_lab_settings():
     """JupyterLab defaults for a classroom: no pop-ups asking to fetch news or check for updates."""
     overrides = VENV / "share/jupyter/lab/settings/overrides.json"
     overrides.parent.mkdir(parents=True, exist_ok=True)
-    overrides.write_text(json.dumps({
-        "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
-    }, indent=2) + "\n")
+    overrides.write_text(
+        json.dumps(
+            {
+                "@jupyterlab/apputils-extension:notification": {
+                    "fetchNews": "false",
+                    "checkForUpdates": False,
+                },
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def lab(args):
     quiet_lab_settings()
-    cmd = [venv_python(), "-m", "jupyterlab", "notebooks/00-index.ipynb",
-           "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={ROOT}"]
+    cmd = [
+        venv_python(),
+        "-m",
+        "jupyterlab",
+        "notebooks/00-index.ipynb",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={ROOT}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # JupyterLab refuses to start as root without it
     return run([*cmd, *args], stop_with=signal.SIGTERM)
@@ -292,8 +350,17 @@ def lecture(args):
     rest = args[1:] if args and not args[0].startswith("-") else args
     env = environment()
     env["JUPYTER_PATH"] = str(ROOT / "lecture")  # where the "lecture" template lives
-    cmd = [venv_python(), "-m", "voila", target, "--Voila.ip=127.0.0.1", "--token",
-           "--VoilaConfiguration.template=lecture", "--VoilaConfiguration.show_tracebacks=False", *rest]
+    cmd = [
+        venv_python(),
+        "-m",
+        "voila",
+        target,
+        "--Voila.ip=127.0.0.1",
+        "--token",
+        "--VoilaConfiguration.template=lecture",
+        "--VoilaConfiguration.show_tracebacks=False",
+        *rest,
+    ]
     return run(cmd, env=env, stop_with=signal.SIGTERM)
 
 
@@ -310,8 +377,14 @@ def site(args):
     return run([venv_python(), "site_builder/build.py", *args])
 
 
-COMMANDS = {"lab": lab, "test": test, "lecture": lecture, "regenerate": regenerate, "bench": bench,
-            "site": site}
+COMMANDS = {
+    "lab": lab,
+    "test": test,
+    "lecture": lecture,
+    "regenerate": regenerate,
+    "bench": bench,
+    "site": site,
+}
 
 
 def main(argv):
@@ -326,7 +399,9 @@ def main(argv):
         return COMMANDS[argv[0]](argv[1:])
     except Stop as stop:
         name = signal.Signals(stop.signum).name
-        print(f"\nStopped by {name}: everything `tasks.py {argv[0]}` started has exited.", flush=True)
+        print(
+            f"\nStopped by {name}: everything `tasks.py {argv[0]}` started has exited.", flush=True
+        )
         return 128 + stop.signum
 
 

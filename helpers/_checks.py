@@ -1,11 +1,12 @@
 """Argument checks behind the maths: every refusal names the parameter and the rule it broke.
 
 `check_arguments` checks a transposed convolution's arguments for every implementation (the loop in
-helpers.ops and those in helpers.implementations), so all of them accept the same inputs and refuse the
-same ones in the same words. The smaller checks (`pair`, `positive_int`, `tensor`, ...) serve the other
-helpers. `affordable` and `loop_steps` refuse, before any work starts, what cannot fit in memory or
-finish in reasonable time, and say which implementation fits instead.
+helpers.ops and those in helpers.implementations), so all of them accept the same inputs and refuse
+the same ones in the same words. The smaller checks (`pair`, `positive_int`, `tensor`, ...) serve
+the other helpers. `affordable` and `loop_steps` refuse, before any work starts, what cannot fit in
+memory or finish in reasonable time, and say which implementation fits instead.
 """
+
 import math
 import os
 from numbers import Integral, Real
@@ -15,7 +16,7 @@ import torch
 
 
 class Arguments(NamedTuple):
-    """A transposed convolution's arguments after checking: X batched, K 4-D, every size an (h, w) pair."""
+    """A transposed convolution's checked arguments: X batched, K 4-D, every size an (h, w) pair."""
 
     X: torch.Tensor  # (N, C_in, H, W)
     K: torch.Tensor  # (C_in, C_out/groups, kH, kW), in the same dtype as X
@@ -25,50 +26,61 @@ class Arguments(NamedTuple):
     dilation: tuple
     groups: int
     output_shape: tuple  # (H_out, W_out)
-    leading: int  # how many leading dimensions the caller's X lacked: 2 for (H, W), 1 for (C_in, H, W), 0
+    leading: int  # leading dimensions the caller's X lacked: 2 for (H, W), 1 for (C_in, H, W), 0
 
     def restore(self, Y):
-        """Y (N, C_out, H_out, W_out) in the caller's layout: (H_out, W_out), (C_out, H_out, W_out) or
-        batched."""
+        """Y (N, C_out, H_out, W_out) as the caller's X was laid out: 2-D, channels, or batched."""
         return Y[(0,) * self.leading]
 
 
-def check_arguments(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1, *,
-                    input_name="X"):
+def check_arguments(
+    X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1, *, input_name="X"
+):
     """Check a transposed convolution's arguments and return them as `Arguments`.
 
-    X may be (H, W) with K (kH, kW), or (C_in, H, W) or (N, C_in, H, W) with K (C_in, C_out/groups, kH, kW);
-    a batch of N = 0 is accepted, as in PyTorch. Tensors keep their autograd history (no detaching), so
-    gradients flow through every implementation. The output must fit in memory (`affordable`).
-    `input_name` is how the messages call X (trans_conv_matrix passes "input_shape").
+    X may be (H, W) with K (kH, kW), or (C_in, H, W) or (N, C_in, H, W) with K (C_in, C_out/groups,
+    kH, kW); a batch of N = 0 is accepted, as in PyTorch. Tensors keep their autograd history (no
+    detaching), so gradients flow through every implementation. The output must fit in memory
+    (`affordable`). `input_name` is how the messages call X (trans_conv_matrix passes
+    "input_shape").
     """
     X, K = tensor(X, input_name), tensor(K, "K")
     if X.ndim == 2:
         if K.ndim != 2:
-            raise ValueError(f"K must have shape (kH, kW) when {input_name} has shape (H, W); "
-                             f"got K of shape {tuple(K.shape)}")
+            raise ValueError(
+                f"K must have shape (kH, kW) when {input_name} has shape (H, W); "
+                f"got K of shape {tuple(K.shape)}"
+            )
     elif X.ndim in (3, 4):
         layout = "(C_in, H, W)" if X.ndim == 3 else "(N, C_in, H, W)"
         if K.ndim != 4:
-            raise ValueError(f"K must have shape (C_in, C_out, kH, kW) when {input_name} has shape "
-                             f"{layout}; got K of shape {tuple(K.shape)}")
+            raise ValueError(
+                f"K must have shape (C_in, C_out, kH, kW) when {input_name} has shape "
+                f"{layout}; got K of shape {tuple(K.shape)}"
+            )
         if K.shape[0] != X.shape[-3]:
             raise ValueError(
                 f"K.shape[0] must equal the input channels C_in of {input_name} {layout} "
                 f"(ConvTranspose2d's weight layout is (C_in, C_out, kH, kW)); "
-                f"got K.shape[0]={K.shape[0]}, C_in={X.shape[-3]}")
+                f"got K.shape[0]={K.shape[0]}, C_in={X.shape[-3]}"
+            )
     else:
-        raise ValueError(f"{input_name} must have shape (H, W), (C_in, H, W) or (N, C_in, H, W); "
-                         f"got shape {tuple(X.shape)}")
-    if 0 in X.shape[X.ndim - 3 if X.ndim == 4 else 0:]:  # a batch of N = 0 samples is fine
+        raise ValueError(
+            f"{input_name} must have shape (H, W), (C_in, H, W) or (N, C_in, H, W); "
+            f"got shape {tuple(X.shape)}"
+        )
+    if 0 in X.shape[X.ndim - 3 if X.ndim == 4 else 0 :]:  # a batch of N = 0 samples is fine
         raise ValueError(f"{input_name} must not be empty; got shape {tuple(X.shape)}")
     nonempty(K, "K")
     groups = positive_int(groups, "groups")
     if X.ndim == 2 and groups != 1:
-        raise ValueError(f"groups needs channels: {input_name} must have shape (C_in, H, W) "
-                         f"when groups={groups}")
+        raise ValueError(
+            f"groups needs channels: {input_name} must have shape (C_in, H, W) when groups={groups}"
+        )
     if X.ndim > 2 and X.shape[-3] % groups:
-        raise ValueError(f"groups must divide the input channels; got C_in={X.shape[-3]}, groups={groups}")
+        raise ValueError(
+            f"groups must divide the input channels; got C_in={X.shape[-3]}, groups={groups}"
+        )
     leading = 4 - X.ndim
     X, K = X[(None,) * leading], (K[None, None] if K.ndim == 2 else K)
     s = pair(stride, "stride", minimum=1)
@@ -80,33 +92,47 @@ def check_arguments(X, K, stride=1, padding=0, output_padding=0, dilation=1, gro
     out = trans_conv_output_shape(X.shape[-2:], K.shape[-2:], s, p, op, d)  # refuses what crops all
     dtype = torch.promote_types(X.dtype, K.dtype)
     c_out = K.shape[1] * groups
-    affordable(X.shape[0] * c_out * out[0] * out[1], dtype,
-               f"the output Y (N, C_out, H_out, W_out) = {(X.shape[0], c_out, *out)}",
-               "a smaller input, stride, dilation or kernel")
+    affordable(
+        X.shape[0] * c_out * out[0] * out[1],
+        dtype,
+        f"the output Y (N, C_out, H_out, W_out) = {(X.shape[0], c_out, *out)}",
+        "a smaller input, stride, dilation or kernel",
+    )
     return Arguments(X.to(dtype), K.to(dtype), s, p, op, d, groups, out, leading)
 
 
 def loop_arguments(X, K, stride, padding, output_padding, dilation, groups):
-    """check_arguments, then refuse what the loop of helpers.ops.trans_conv cannot finish or hold."""
+    """check_arguments, then refuse what the loop in helpers.ops cannot finish or hold."""
     args = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
     n, c_in, h, w = args.X.shape
-    loop_steps(c_in * h * w, f"the loop over C_in*H*W = {c_in}*{h}*{w}",
-               "trans_conv_fold or F.conv_transpose2d")
+    loop_steps(
+        c_in * h * w,
+        f"the loop over C_in*H*W = {c_in}*{h}*{w}",
+        "trans_conv_fold or F.conv_transpose2d",
+    )
     full = [o + 2 * p for o, p in zip(args.output_shape, args.padding)]
-    affordable(n * args.K.shape[1] * args.groups * full[0] * full[1], args.X.dtype,
-               f"the uncropped output (before padding crops it) {(n, args.K.shape[1] * args.groups, *full)}",
-               "a smaller input, stride, dilation or padding")
+    affordable(
+        n * args.K.shape[1] * args.groups * full[0] * full[1],
+        args.X.dtype,
+        f"the uncropped output before cropping {(n, args.K.shape[1] * args.groups, *full)}",
+        "a smaller input, stride, dilation or padding",
+    )
     return args
 
 
 def corr2d_arguments(X, K):
-    """X (H, W) and K (h, w) for corr2d: K fits inside X, both in one dtype, and the loop can finish."""
+    """X (H, W) and K (h, w) for corr2d: K fits inside X, one dtype, and the loop can finish."""
     X, K = grids(X, K)
     if K.shape[0] > X.shape[0] or K.shape[1] > X.shape[1]:
-        raise ValueError(f"K must fit inside X: K has shape {tuple(K.shape)}, X has shape {tuple(X.shape)}")
+        raise ValueError(
+            f"K must fit inside X: K has shape {tuple(K.shape)}, X has shape {tuple(X.shape)}"
+        )
     rows, cols = X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1
-    loop_steps(rows * cols, f"the loop over the output (H-h+1)*(W-w+1) = {rows}*{cols}",
-               "F.conv2d(X[None, None], K[None, None])[0, 0]")
+    loop_steps(
+        rows * cols,
+        f"the loop over the output (H-h+1)*(W-w+1) = {rows}*{cols}",
+        "F.conv2d(X[None, None], K[None, None])[0, 0]",
+    )
     dtype = torch.promote_types(X.dtype, K.dtype)
     return X.to(dtype), K.to(dtype)
 
@@ -128,9 +154,12 @@ def matrix_arguments(K, input_shape, stride, padding, dilation, sparse=False):
     d = pair(dilation, "dilation", minimum=1)
     out = conv_output_shape(size, K.shape, s, p, d, input_name="input_shape")
     if not choice(sparse, "sparse", (True, False)):
-        affordable(out[0] * out[1] * size[0] * size[1], K.dtype,
-                   f"the dense W (H_out*W_out, H_in*W_in) = {(out[0] * out[1], size[0] * size[1])}",
-                   "sparse=True, which stores only the kernel's taps")
+        affordable(
+            out[0] * out[1] * size[0] * size[1],
+            K.dtype,
+            f"the dense W (H_out*W_out, H_in*W_in) = {(out[0] * out[1], size[0] * size[1])}",
+            "sparse=True, which stores only the kernel's taps",
+        )
     return K, size, s, p, d, out
 
 
@@ -145,7 +174,11 @@ def pair(value, name, *, minimum):
         if len(value) != 2 or not all(_is_int(v) for v in value):
             raise TypeError(f"{name} must be an int or a pair (h, w) of ints; got {value!r}")
         items = tuple(value)
-    elif isinstance(value, torch.Tensor) and value.numel() in (1, 2) and not value.is_floating_point():
+    elif (
+        isinstance(value, torch.Tensor)
+        and value.numel() in (1, 2)
+        and not value.is_floating_point()
+    ):
         return pair(value.tolist(), name, minimum=minimum)
     else:
         raise TypeError(f"{name} must be an int or a pair (h, w) of ints; got {value!r}")
@@ -158,7 +191,7 @@ def pair(value, name, *, minimum):
 
 
 def positive_int(value, name, *, minimum=1):
-    """Return `value` as an int, refusing anything that is not a whole number of at least `minimum`."""
+    """Return `value` as an int, refusing anything but a whole number of at least `minimum`."""
     rule = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
     if not _is_int(value):
         raise TypeError(f"{name} must be {rule}; got {value!r}")
@@ -189,7 +222,7 @@ def _is_int(value):
 
 
 def tensor(value, name):
-    """Return `value` as a floating-point tensor (integer and bool inputs become the default float dtype).
+    """Return `value` as a floating-point tensor (integers and bools become the default dtype).
 
     A tensor keeps its autograd history: nothing is detached.
     """
@@ -199,8 +232,9 @@ def tensor(value, name):
         try:
             t = torch.as_tensor(value)
         except (TypeError, ValueError, RuntimeError) as err:
-            raise TypeError(f"{name} must be a tensor or an array-like of numbers; "
-                            f"got {type(value).__name__}") from err
+            raise TypeError(
+                f"{name} must be a tensor or an array-like of numbers; got {type(value).__name__}"
+            ) from err
     if t.is_complex():
         raise TypeError(f"{name} must hold real numbers; got dtype {t.dtype}")
     if not t.is_floating_point():
@@ -224,7 +258,7 @@ def grids(X, K):
 
 
 def output_padding_rule(output_padding, stride, dilation):
-    """output_padding must be smaller than the stride or the dilation, on each axis (PyTorch's rule)."""
+    """output_padding must be below the stride or the dilation on each axis (PyTorch's rule)."""
     for axis, op, s, d in zip("hw", output_padding, stride, dilation):
         if op >= max(s, d):
             raise ValueError(
@@ -244,7 +278,8 @@ MEMORY_LIMIT = _physical_memory() // 2
 """The most bytes one tensor a helper builds may take: half of this machine's memory."""
 
 LOOP_LIMIT = 10**6
-"""The most steps a Python loop here may take: about half a minute at some 25 microseconds a step."""
+"""The most steps a Python loop here may take: about half a minute at some 25 microseconds a
+step."""
 
 
 def _size(nbytes):
@@ -255,21 +290,26 @@ def _size(nbytes):
 
 
 def affordable(count, dtype, what, instead):
-    """Refuse, before allocating it, a tensor of `count` numbers of `dtype` larger than MEMORY_LIMIT.
+    """Refuse, before allocating it, a tensor of `count` `dtype` numbers larger than MEMORY_LIMIT.
 
     `what` names the tensor and its shape; `instead` says what would fit.
     """
-    nbytes = count * (torch.empty((), dtype=dtype).element_size() if isinstance(dtype, torch.dtype)
-                      else dtype)
+    nbytes = count * (
+        torch.empty((), dtype=dtype).element_size() if isinstance(dtype, torch.dtype) else dtype
+    )
     if nbytes > MEMORY_LIMIT:
-        raise MemoryError(f"{what} would take {_size(nbytes)}, more than the {_size(MEMORY_LIMIT)} "
-                          f"(half of this machine's memory) a helper may use; try {instead}")
+        raise MemoryError(
+            f"{what} would take {_size(nbytes)}, more than the {_size(MEMORY_LIMIT)} "
+            f"(half of this machine's memory) a helper may use; try {instead}"
+        )
 
 
 def loop_steps(steps, what, instead):
     """Refuse a Python loop of more than LOOP_LIMIT steps before it starts; `what` says how they are
     counted, `instead` names an implementation that computes the same without a Python loop."""
     if steps > LOOP_LIMIT:
-        raise ValueError(f"{what} = {steps} steps of a Python loop, more than {LOOP_LIMIT} (about half "
-                         f"a minute); it would take about {steps * 25e-6:.0f} s or more. Use {instead}, "
-                         f"which computes the same without a Python loop")
+        raise ValueError(
+            f"{what} = {steps} steps of a Python loop, more than {LOOP_LIMIT} (about half "
+            f"a minute); it would take about {steps * 25e-6:.0f} s or more. Use {instead}, "
+            f"which computes the same without a Python loop"
+        )

@@ -2,6 +2,7 @@
 
 Introduced in 06-what-each-implementation-costs.ipynb; benchmarks/run.py uses the same functions.
 """
+
 import math
 import os
 import time
@@ -10,14 +11,23 @@ from numbers import Real
 import torch
 import torch.nn.functional as F
 
-from .implementations import trans_conv_fold, trans_conv_subpixel, trans_conv_via_conv, trans_conv_via_matrix
+from .implementations import (
+    trans_conv_fold,
+    trans_conv_subpixel,
+    trans_conv_via_conv,
+    trans_conv_via_matrix,
+)
 from .ops import check_arguments, trans_conv
 
 
 def torch_operator(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
     """F.conv_transpose2d behind trans_conv's signature and checks, so it takes the same inputs."""
     a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
-    return a.restore(F.conv_transpose2d(a.X, a.K, None, a.stride, a.padding, a.output_padding, a.groups, a.dilation))
+    return a.restore(
+        F.conv_transpose2d(
+            a.X, a.K, None, a.stride, a.padding, a.output_padding, a.groups, a.dilation
+        )
+    )
 
 
 def dense_matrix(X, K, *args, **kwargs):
@@ -40,20 +50,23 @@ IMPLEMENTATIONS = {
     "sub-pixel": trans_conv_subpixel,
     "torch": torch_operator,
 }
-"""Every implementation by name, each called as f(X, K, stride, padding, ...); "torch" is F.conv_transpose2d."""
+"""Every implementation by name, each called as f(X, K, stride, padding, ...); "torch" is
+F.conv_transpose2d."""
 
 
 def example(n, batch=1, channels=1, kernel_size=4, seed=0):
-    """A seeded input X (batch, channels, n, n) and kernel K (channels, channels, k, k) of small integers."""
+    """A seeded X (batch, channels, n, n) and K (channels, channels, k, k) of small integers."""
     g = torch.Generator().manual_seed(seed)
     X = torch.randint(-3, 4, (batch, channels, n, n), generator=g).float()
-    return X, torch.randint(-3, 4, (channels, channels, kernel_size, kernel_size), generator=g).float()
+    return X, torch.randint(
+        -3, 4, (channels, channels, kernel_size, kernel_size), generator=g
+    ).float()
 
 
 def seconds(f, *args, repeat=5, budget=0.05, **kwargs):
-    """The time of one call f(*args, **kwargs) in seconds: the best of `repeat` rounds, each of as many
-    calls as fit in `budget` seconds (at least one), after one warm-up call. The best round is the one
-    least disturbed by other work on the machine."""
+    """The time of one call f(*args, **kwargs) in seconds: the best of `repeat` rounds, each of as
+    many calls as fit in `budget` seconds (at least one), after one warm-up call. The best round is
+    the one least disturbed by other work on the machine."""
     start = time.perf_counter()
     f(*args, **kwargs)
     first = time.perf_counter() - start
@@ -68,10 +81,12 @@ def seconds(f, *args, repeat=5, budget=0.05, **kwargs):
 
 
 def peak_bytes(f, *args, **kwargs):
-    """The most memory the call f(*args, **kwargs) holds at once, in bytes, beyond what existed before it:
-    every allocation and release torch records while it runs (torch.profiler with profile_memory),
-    added up in order. The result stays alive until the end, so it is counted."""
-    os.environ.setdefault("KINETO_LOG_LEVEL", "99")  # keep the profiler's start and stop lines off stderr
+    """The most memory the call f(*args, **kwargs) holds at once, in bytes, beyond what existed
+    before it: every allocation and release torch records while it runs (torch.profiler with
+    profile_memory), added up in order. The result stays alive until the end, so it is counted."""
+    os.environ.setdefault(
+        "KINETO_LOG_LEVEL", "99"
+    )  # keep the profiler's start and stop lines off stderr
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
@@ -91,16 +106,18 @@ def peak_bytes(f, *args, **kwargs):
 
 
 def growth_exponent(sizes, values):
-    """The exponent b of the power law value ~ a * size**b that fits best: the slope of the least-squares
-    line through (log size, log value). sizes and values: sequences (or 1-D tensors) of the same length,
-    at least 2, of finite positive numbers; the sizes not all equal.
+    """The exponent b of the power law value ~ a * size**b that fits best: the slope of the
+    least-squares line through (log size, log value). sizes and values: sequences (or 1-D tensors)
+    of the same length, at least 2, of finite positive numbers; the sizes not all equal.
 
     Introduced in 06-what-each-implementation-costs.ipynb.
     """
     sizes, values = _positive_numbers(sizes, "sizes"), _positive_numbers(values, "values")
     if len(sizes) != len(values) or len(sizes) < 2:
-        raise ValueError(f"sizes and values must be two lists of the same length, at least 2; "
-                         f"got {len(sizes)} and {len(values)}")
+        raise ValueError(
+            f"sizes and values must be two lists of the same length, at least 2; "
+            f"got {len(sizes)} and {len(values)}"
+        )
     xs, ys = [math.log(s) for s in sizes], [math.log(v) for v in values]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     spread = sum((x - mx) ** 2 for x in xs)

@@ -2,11 +2,13 @@
 
 Introduced in 01-transposed-convolution-loop.ipynb.
 """
+
 from . import _checks
 
 
-def trans_conv_output_shape(input_size, kernel_size, stride=1, padding=0, output_padding=0,
-                            dilation=1):
+def trans_conv_output_shape(
+    input_size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1
+):
     """Output (H_out, W_out) of a transposed convolution, as `nn.ConvTranspose2d` computes it.
 
     Per axis: o = (i - 1)*s - 2*p + d*(k - 1) + output_padding + 1.
@@ -26,14 +28,16 @@ def trans_conv_output_shape(input_size, kernel_size, stride=1, padding=0, output
             raise ValueError(
                 f"padding={pa} crops the whole output {axis}: "
                 f"(i-1)*s - 2*p + d*(k-1) + output_padding + 1 "
-                f"= ({ia}-1)*{sa} - 2*{pa} + {da}*({ka}-1) + {opa} + 1 = {o}, which must be at least 1"
+                f"= ({ia}-1)*{sa} - 2*{pa} + {da}*({ka}-1) + {opa} + 1 = {o}, "
+                "which must be at least 1"
             )
         out.append(o)
     return tuple(out)
 
 
-def conv_output_shape(input_size, kernel_size, stride=1, padding=0, dilation=1, *,
-                      input_name="input_size"):
+def conv_output_shape(
+    input_size, kernel_size, stride=1, padding=0, dilation=1, *, input_name="input_size"
+):
     """Output (H_out, W_out) of a convolution, as `nn.Conv2d` computes it.
 
     Per axis: o = floor((i + 2*p - d*(k - 1) - 1) / s) + 1.
@@ -50,14 +54,15 @@ def conv_output_shape(input_size, kernel_size, stride=1, padding=0, dilation=1, 
         if ia + 2 * pa < span:
             raise ValueError(
                 f"{input_name} is smaller than the dilated kernel on the {axis}: "
-                f"i + 2*p = {ia} + 2*{pa} = {ia + 2 * pa} < d*(k-1) + 1 = {da}*({ka}-1) + 1 = {span}"
+                f"i + 2*p = {ia} + 2*{pa} = {ia + 2 * pa} "
+                f"< d*(k-1) + 1 = {da}*({ka}-1) + 1 = {span}"
             )
         out.append((ia + 2 * pa - span) // sa + 1)
     return tuple(out)
 
 
 def conv_input_sizes(output_size, kernel_size, stride=1, padding=0, dilation=1):
-    """Every input length (one axis) that a convolution maps to `output_size`: a list of `stride` lengths.
+    """Every input length (one axis) a convolution maps to `output_size`: `stride` lengths.
 
     They are the lengths a transposed convolution with the same arguments can return, one for each
     output_padding 0 .. stride-1 in order. Every argument is one int (one axis).

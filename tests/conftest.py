@@ -14,8 +14,11 @@ QUICK_EVERY = 10
 
 
 def pytest_addoption(parser):
-    parser.addoption("--quick", action="store_true",
-                     help=f"run one random configuration in {QUICK_EVERY} (python3 tasks.py test --quick)")
+    parser.addoption(
+        "--quick",
+        action="store_true",
+        help=f"run one random configuration in {QUICK_EVERY} (python3 tasks.py test --quick)",
+    )
 
 
 def pytest_configure(config):
@@ -37,8 +40,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Print the browser tests' latency figures, which they also save under artifacts/browser/ (under
-    pytest-xdist the test ran in a worker, so the controller reads the file it wrote during this run)."""
+    """Print the browser tests' latency figures, which they also save under artifacts/browser/
+    (under pytest-xdist the test ran in a worker, so the controller reads the file it wrote during
+    this
+    run)."""
     report = config.stash.get(LATENCY_REPORT, None)
     started = config.stash.get(_STARTED, None)
     if not report and started and LATENCY_FILE.exists() and LATENCY_FILE.stat().st_mtime >= started:

@@ -1,4 +1,5 @@
 """helpers.costs: the measuring tools notebook 06 and benchmarks/run.py rely on."""
+
 import subprocess
 import sys
 
@@ -17,7 +18,12 @@ def test_every_implementation_agrees_on_the_example():
 
 
 def test_torch_operator_takes_trans_conv_layouts_and_checks():
-    assert costs.torch_operator([[0, 1], [2, 3]], [[0, 1], [2, 3]], stride=2).tolist()[3] == [4, 6, 6, 9]
+    assert costs.torch_operator([[0, 1], [2, 3]], [[0, 1], [2, 3]], stride=2).tolist()[3] == [
+        4,
+        6,
+        6,
+        9,
+    ]
     with pytest.raises(ValueError, match="padding=2 crops the whole output height"):
         costs.torch_operator(torch.ones(3, 3), torch.ones(2, 2), padding=2)
 
@@ -25,7 +31,7 @@ def test_torch_operator_takes_trans_conv_layouts_and_checks():
 def test_growth_exponent_recovers_power_laws():
     sizes = [2, 4, 8, 16]
     for b in (0.0, 1.0, 2.0, 4.0, -1.0):
-        assert costs.growth_exponent(sizes, [5 * s ** b for s in sizes]) == pytest.approx(b)
+        assert costs.growth_exponent(sizes, [5 * s**b for s in sizes]) == pytest.approx(b)
     for bad in [([1], [1]), ([1, 2], [1]), ([0, 2], [1, 2]), ([1, 2], [1, -2]), ([3, 3], [1, 2])]:
         with pytest.raises(ValueError):
             costs.growth_exponent(*bad)
@@ -42,14 +48,19 @@ def test_peak_bytes_counts_what_a_call_holds():
 
     assert costs.peak_bytes(temporary_then_small) == 4 * n
     X, K = costs.example(32)
-    dense, sparse = (costs.peak_bytes(costs.IMPLEMENTATIONS[m], X, K, 2, 1) for m in ("dense matrix", "sparse matrix"))
+    dense, sparse = (
+        costs.peak_bytes(costs.IMPLEMENTATIONS[m], X, K, 2, 1)
+        for m in ("dense matrix", "sparse matrix")
+    )
     entries = (64 * 64) * (32 * 32)
     assert dense >= 4 * entries > 10 * sparse  # W^T itself is 16 MiB; its taps are a small fraction
 
 
 def test_peak_bytes_writes_nothing_to_stderr():
-    code = ("from helpers import costs; import torch; "
-            "print(costs.peak_bytes(torch.zeros, 10), costs.peak_bytes(torch.zeros, 10))")
+    code = (
+        "from helpers import costs; import torch; "
+        "print(costs.peak_bytes(torch.zeros, 10), costs.peak_bytes(torch.zeros, 10))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["40", "40"] and out.stderr == ""
 

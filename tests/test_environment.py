@@ -1,4 +1,6 @@
-"""The pins: requirements.txt and environment.yml agree, and every package the collection imports is pinned."""
+"""The pins: requirements.txt and environment.yml agree, and every package the collection imports is
+pinned."""
+
 import ast
 import json
 import re
@@ -21,7 +23,9 @@ def pins(path):
 
 
 def requirement_lines(path):
-    return [l.split("#")[0].strip() for l in path.read_text().splitlines() if l.split("#")[0].strip()]
+    return [
+        l.split("#")[0].strip() for l in path.read_text().splitlines() if l.split("#")[0].strip()
+    ]
 
 
 def test_every_requirement_is_pinned_exactly():
@@ -33,7 +37,9 @@ def test_every_requirement_is_pinned_exactly():
 def test_environment_yml_carries_the_same_pins():
     env = pins(ROOT / "environment.yml")
     req = pins(ROOT / "requirements.txt")
-    assert env == req, {k: (req.get(k), env.get(k)) for k in set(env) | set(req) if env.get(k) != req.get(k)}
+    assert env == req, {
+        k: (req.get(k), env.get(k)) for k in set(env) | set(req) if env.get(k) != req.get(k)
+    }
 
 
 def test_torch_and_torchvision_are_a_matching_pair():
@@ -44,13 +50,20 @@ def test_torch_and_torchvision_are_a_matching_pair():
 def test_installed_versions_are_the_pinned_ones():
     from importlib.metadata import version
 
-    for name, pinned in {**pins(ROOT / "requirements.txt"), **pins(ROOT / "requirements-nodeps.txt")}.items():
+    for name, pinned in {
+        **pins(ROOT / "requirements.txt"),
+        **pins(ROOT / "requirements-nodeps.txt"),
+    }.items():
         assert version(name).split("+")[0] == pinned, name
 
 
 def imported_modules():
     """Top-level modules imported by helpers/, tests/, tools/, benchmarks/ and the notebooks."""
-    sources = [p.read_text() for d in ["helpers", "tests", "tools", "benchmarks"] for p in (ROOT / d).glob("*.py")]
+    sources = [
+        p.read_text()
+        for d in ["helpers", "tests", "tools", "benchmarks", "site_builder"]
+        for p in (ROOT / d).glob("*.py")
+    ]
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     assert notebooks and sources
     for nb in notebooks:
@@ -69,8 +82,17 @@ def imported_modules():
 
 def test_every_imported_package_is_pinned():
     pinned = set(pins(ROOT / "requirements.txt")) | set(pins(ROOT / "requirements-nodeps.txt"))
-    local = {"helpers", "solutions", "conftest", "tasks",
-             *(p.stem for folder in ("tests", "benchmarks", "tools") for p in (ROOT / folder).glob("*.py"))}
+    local = {
+        "helpers",
+        "solutions",
+        "conftest",
+        "tasks",
+        *(
+            p.stem
+            for folder in ("tests", "benchmarks", "tools", "site_builder")
+            for p in (ROOT / folder).glob("*.py")
+        ),
+    }
     dists = packages_distributions()
     missing = []
     for module in sorted(imported_modules() - local - set(sys.stdlib_module_names)):

@@ -1,4 +1,5 @@
 """kernel2matrix against F.conv2d and F.conv_transpose2d over many random configurations."""
+
 import random
 
 import pytest
@@ -11,7 +12,11 @@ from helpers import kernel2matrix, recovering_output_padding
 def random_config(r):
     while True:
         k = (r.randint(1, 4), r.randint(1, 4))
-        s, p, d = (r.randint(1, 3), r.randint(1, 3)), (r.randint(0, 2), r.randint(0, 2)), (r.randint(1, 2), r.randint(1, 2))
+        s, p, d = (
+            (r.randint(1, 3), r.randint(1, 3)),
+            (r.randint(0, 2), r.randint(0, 2)),
+            (r.randint(1, 2), r.randint(1, 2)),
+        )
         i = (r.randint(1, 8), r.randint(1, 8))
         if all(ia + 2 * pa >= da * (ka - 1) + 1 for ia, pa, da, ka in zip(i, p, d, k)):
             return i, k, s, p, d
@@ -22,13 +27,18 @@ def test_W_is_the_convolution_and_W_T_the_transposed_convolution(seed):
     r = random.Random(seed)
     (h, w), k, s, p, d = random_config(r)
     g = torch.Generator().manual_seed(seed)
-    X, K = torch.randn(h, w, generator=g, dtype=torch.float64), torch.randn(k, generator=g, dtype=torch.float64)
+    X, K = (
+        torch.randn(h, w, generator=g, dtype=torch.float64),
+        torch.randn(k, generator=g, dtype=torch.float64),
+    )
     W = kernel2matrix(K, (h, w), s, p, d)
     Y = F.conv2d(X[None, None], K[None, None], stride=s, padding=p, dilation=d)[0, 0]
     assert W.shape == (Y.numel(), h * w)
     torch.testing.assert_close(W @ X.reshape(-1), Y.reshape(-1))
     op = recovering_output_padding((h, w), k, s, p, d)
-    Z = F.conv_transpose2d(Y[None, None], K[None, None], stride=s, padding=p, output_padding=op, dilation=d)[0, 0]
+    Z = F.conv_transpose2d(
+        Y[None, None], K[None, None], stride=s, padding=p, output_padding=op, dilation=d
+    )[0, 0]
     assert Z.shape == (h, w)
     torch.testing.assert_close(W.T @ Y.reshape(-1), Z.reshape(-1))
     S = kernel2matrix(K, (h, w), s, p, d, sparse=True)
@@ -38,8 +48,12 @@ def test_W_is_the_convolution_and_W_T_the_transposed_convolution(seed):
 
 def test_the_seed_matrix():
     W = kernel2matrix(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), (3, 3))
-    assert W.tolist() == [[1, 2, 0, 3, 4, 0, 0, 0, 0], [0, 1, 2, 0, 3, 4, 0, 0, 0],
-                          [0, 0, 0, 1, 2, 0, 3, 4, 0], [0, 0, 0, 0, 1, 2, 0, 3, 4]]
+    assert W.tolist() == [
+        [1, 2, 0, 3, 4, 0, 0, 0, 0],
+        [0, 1, 2, 0, 3, 4, 0, 0, 0],
+        [0, 0, 0, 1, 2, 0, 3, 4, 0],
+        [0, 0, 0, 0, 1, 2, 0, 3, 4],
+    ]
 
 
 def test_integer_kernels_and_array_likes():
@@ -47,18 +61,57 @@ def test_integer_kernels_and_array_likes():
     assert W.dtype == torch.get_default_dtype() and W.shape == (4, 9)
 
 
-@pytest.mark.parametrize("call, exc, words", [
-    (lambda: kernel2matrix(torch.ones(2, 2), (1, 3)), ValueError, ["input_shape is smaller than the dilated kernel", "height"]),
-    (lambda: kernel2matrix(torch.ones(2, 2), (3, 3), dilation=3), ValueError, ["3*(2-1) + 1 = 4"]),
-    (lambda: kernel2matrix(torch.ones(2, 2), 3), TypeError, ["input_shape must be two positive ints (H, W)"]),
-    (lambda: kernel2matrix(torch.ones(2, 2), (3, 3, 1)), TypeError, ["input_shape must be two positive ints"]),
-    (lambda: kernel2matrix(torch.ones(2, 2), (0, 3)), ValueError, ["input_shape must be a positive integer"]),
-    (lambda: kernel2matrix(torch.ones(2, 2), (3.0, 3)), TypeError, ["input_shape must be an int or a pair"]),
-    (lambda: kernel2matrix(torch.ones(1, 2, 2), (3, 3)), ValueError, ["K must have shape (kH, kW)"]),
-    (lambda: kernel2matrix(torch.ones(0, 2), (3, 3)), ValueError, ["K must not be empty"]),
-    (lambda: kernel2matrix(torch.ones(2, 2), (3, 3), stride=0), ValueError, ["stride must be a positive integer"]),
-    (lambda: kernel2matrix(torch.ones(2, 2), (3, 3), padding=-1), ValueError, ["padding must be an integer >= 0"]),
-])
+@pytest.mark.parametrize(
+    "call, exc, words",
+    [
+        (
+            lambda: kernel2matrix(torch.ones(2, 2), (1, 3)),
+            ValueError,
+            ["input_shape is smaller than the dilated kernel", "height"],
+        ),
+        (
+            lambda: kernel2matrix(torch.ones(2, 2), (3, 3), dilation=3),
+            ValueError,
+            ["3*(2-1) + 1 = 4"],
+        ),
+        (
+            lambda: kernel2matrix(torch.ones(2, 2), 3),
+            TypeError,
+            ["input_shape must be two positive ints (H, W)"],
+        ),
+        (
+            lambda: kernel2matrix(torch.ones(2, 2), (3, 3, 1)),
+            TypeError,
+            ["input_shape must be two positive ints"],
+        ),
+        (
+            lambda: kernel2matrix(torch.ones(2, 2), (0, 3)),
+            ValueError,
+            ["input_shape must be a positive integer"],
+        ),
+        (
+            lambda: kernel2matrix(torch.ones(2, 2), (3.0, 3)),
+            TypeError,
+            ["input_shape must be an int or a pair"],
+        ),
+        (
+            lambda: kernel2matrix(torch.ones(1, 2, 2), (3, 3)),
+            ValueError,
+            ["K must have shape (kH, kW)"],
+        ),
+        (lambda: kernel2matrix(torch.ones(0, 2), (3, 3)), ValueError, ["K must not be empty"]),
+        (
+            lambda: kernel2matrix(torch.ones(2, 2), (3, 3), stride=0),
+            ValueError,
+            ["stride must be a positive integer"],
+        ),
+        (
+            lambda: kernel2matrix(torch.ones(2, 2), (3, 3), padding=-1),
+            ValueError,
+            ["padding must be an integer >= 0"],
+        ),
+    ],
+)
 def test_bad_input_is_refused_in_words(call, exc, words):
     with pytest.raises(exc) as info:
         call()

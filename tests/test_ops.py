@@ -1,4 +1,5 @@
 """helpers.ops and helpers.shapes against torch.nn.functional over many random configurations."""
+
 import random
 
 import pytest
@@ -7,11 +8,18 @@ import torch.nn.functional as F
 
 import helpers
 from helpers import costs
-from helpers import conv_output_shape, corr2d, trans_conv, trans_conv_output_shape, trans_conv_stamps
+from helpers import (
+    conv_output_shape,
+    corr2d,
+    trans_conv,
+    trans_conv_output_shape,
+    trans_conv_stamps,
+)
 
 
 def random_trans_conv_config(r):
-    """A valid ConvTranspose2d configuration with independent h and w settings (rectangular everything)."""
+    """A valid ConvTranspose2d configuration with independent h and w settings (rectangular
+    everything)."""
     while True:
         k = (r.randint(1, 4), r.randint(1, 4))
         s = (r.randint(1, 3), r.randint(1, 3))
@@ -19,10 +27,22 @@ def random_trans_conv_config(r):
         op = tuple(r.randint(0, max(sa, da) - 1) for sa, da in zip(s, d))
         i = (r.randint(1, 5), r.randint(1, 5))
         p = (r.randint(0, 3), r.randint(0, 3))
-        sizes = [(ia - 1) * sa - 2 * pa + da * (ka - 1) + oa + 1 for ia, sa, pa, da, ka, oa in zip(i, s, p, d, k, op)]
+        sizes = [
+            (ia - 1) * sa - 2 * pa + da * (ka - 1) + oa + 1
+            for ia, sa, pa, da, ka, oa in zip(i, s, p, d, k, op)
+        ]
         if min(sizes) >= 1:
-            as_arg = lambda t: t if r.random() < 0.7 or t[0] != t[1] else t[0]  # sometimes a plain int
-            return dict(i=i, k=k, stride=as_arg(s), padding=as_arg(p), output_padding=as_arg(op), dilation=as_arg(d))
+            as_arg = lambda t: (
+                t if r.random() < 0.7 or t[0] != t[1] else t[0]
+            )  # sometimes a plain int
+            return dict(
+                i=i,
+                k=k,
+                stride=as_arg(s),
+                padding=as_arg(p),
+                output_padding=as_arg(op),
+                dilation=as_arg(d),
+            )
 
 
 @pytest.mark.parametrize("seed", range(300))
@@ -64,7 +84,11 @@ def test_conv_output_shape_matches_torch(seed):
     r = random.Random(9000 + seed)
     while True:
         i, k = (r.randint(1, 12), r.randint(1, 12)), (r.randint(1, 4), r.randint(1, 4))
-        s, p, d = (r.randint(1, 3), r.randint(1, 3)), (r.randint(0, 2), r.randint(0, 2)), (r.randint(1, 3), r.randint(1, 3))
+        s, p, d = (
+            (r.randint(1, 3), r.randint(1, 3)),
+            (r.randint(0, 2), r.randint(0, 2)),
+            (r.randint(1, 3), r.randint(1, 3)),
+        )
         if all(ia + 2 * pa >= da * (ka - 1) + 1 for ia, pa, da, ka in zip(i, p, d, k)):
             break
     y = F.conv2d(torch.zeros(1, 1, *i), torch.zeros(1, 1, *k), stride=s, padding=p, dilation=d)
@@ -76,8 +100,13 @@ def test_corr2d_matches_conv2d(seed):
     r = random.Random(seed)
     kh, kw = r.randint(1, 4), r.randint(1, 4)
     g = torch.Generator().manual_seed(seed)
-    X, K = torch.randn(kh + r.randint(0, 5), kw + r.randint(0, 5), generator=g), torch.randn(kh, kw, generator=g)
-    torch.testing.assert_close(corr2d(X, K), F.conv2d(X[None, None], K[None, None])[0, 0], rtol=1e-5, atol=1e-5)
+    X, K = (
+        torch.randn(kh + r.randint(0, 5), kw + r.randint(0, 5), generator=g),
+        torch.randn(kh, kw, generator=g),
+    )
+    torch.testing.assert_close(
+        corr2d(X, K), F.conv2d(X[None, None], K[None, None])[0, 0], rtol=1e-5, atol=1e-5
+    )
 
 
 def test_corr2d_equals_d2l():
@@ -85,7 +114,10 @@ def test_corr2d_equals_d2l():
 
     g = torch.Generator().manual_seed(0)
     for h, w, kh, kw in [(3, 3, 2, 2), (5, 4, 3, 2), (4, 6, 1, 3), (2, 2, 2, 2)]:
-        X, K = torch.randint(-5, 6, (h, w), generator=g).float(), torch.randint(-5, 6, (kh, kw), generator=g).float()
+        X, K = (
+            torch.randint(-5, 6, (h, w), generator=g).float(),
+            torch.randint(-5, 6, (kh, kw), generator=g).float(),
+        )
         assert torch.equal(corr2d(X, K), d2l.corr2d(X, K))
 
 
@@ -98,14 +130,19 @@ def test_seed_examples():
     small = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
     assert trans_conv(small, small).tolist() == [[0, 0, 1], [0, 4, 6], [4, 12, 9]]
     assert trans_conv(small, small, padding=1).tolist() == [[4]]
-    assert corr2d(torch.arange(9.0).reshape(3, 3), [[1, 2], [3, 4]]).tolist() == [[27, 37], [57, 67]]
+    assert corr2d(torch.arange(9.0).reshape(3, 3), [[1, 2], [3, 4]]).tolist() == [
+        [27, 37],
+        [57, 67],
+    ]
 
 
 def test_array_likes_and_integers_are_computed_in_floating_point():
     Y = trans_conv([[0, 1], [2, 3]], torch.tensor([[0, 1], [2, 3]]), stride=2)
     assert Y.dtype == torch.get_default_dtype()
     assert Y.tolist() == [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]
-    assert trans_conv(torch.ones(2, 2, dtype=torch.float64), torch.ones(1, 1)).dtype == torch.float64
+    assert (
+        trans_conv(torch.ones(2, 2, dtype=torch.float64), torch.ones(1, 1)).dtype == torch.float64
+    )
     assert corr2d([[1, 2], [3, 4]], [[1]]).dtype == torch.get_default_dtype()
 
 
@@ -118,7 +155,8 @@ def test_inputs_are_not_modified():
 @pytest.mark.parametrize("name", costs.IMPLEMENTATIONS)
 @pytest.mark.parametrize("layout", ["2d", "groups"])
 def test_gradients_flow_as_through_conv_transpose2d(name, layout):
-    """trans_conv(X, K).sum().backward() gives X and K the gradients F.conv_transpose2d gives them."""
+    """trans_conv(X, K).sum().backward() gives X and K the gradients F.conv_transpose2d gives
+    them."""
     g = torch.Generator().manual_seed(0)
     if layout == "2d":
         X, K = torch.randn(3, 4, generator=g), torch.randn(2, 3, generator=g)
@@ -139,9 +177,12 @@ def test_gradients_flow_as_through_conv_transpose2d(name, layout):
 
 def test_gradients_flow_through_corr2d_stamps_and_kernel2matrix():
     g = torch.Generator().manual_seed(1)
-    X, K = torch.randn(5, 4, generator=g, requires_grad=True), torch.randn(2, 3, generator=g, requires_grad=True)
+    X, K = (
+        torch.randn(5, 4, generator=g, requires_grad=True),
+        torch.randn(2, 3, generator=g, requires_grad=True),
+    )
     corr2d(X, K).sum().backward()
-    want_X, want_K = (torch.autograd.grad(F.conv2d(X[None, None], K[None, None]).sum(), (X, K)))
+    want_X, want_K = torch.autograd.grad(F.conv2d(X[None, None], K[None, None]).sum(), (X, K))
     torch.testing.assert_close((X.grad, K.grad), (want_X, want_K))
     K.grad = None
     trans_conv_stamps(X, K, 2).sum().backward()
@@ -166,13 +207,21 @@ def test_stamps_sum_to_trans_conv(seed):
     torch.testing.assert_close(stamps.sum(0), trans_conv(X, K, stride=s))
     # each stamp is non-zero only inside its own window
     i, j = divmod(r.randrange(X.numel()), X.shape[1])
-    window = stamps[i * X.shape[1] + j, i * s[0]:i * s[0] + K.shape[0], j * s[1]:j * s[1] + K.shape[1]]
+    window = stamps[
+        i * X.shape[1] + j, i * s[0] : i * s[0] + K.shape[0], j * s[1] : j * s[1] + K.shape[1]
+    ]
     torch.testing.assert_close(window, X[i, j] * K.float())
     assert stamps[i * X.shape[1] + j].abs().sum() == window.abs().sum()
 
 
 def test_public_api():
-    for name in ["corr2d", "trans_conv", "trans_conv_output_shape", "conv_output_shape", "trans_conv_stamps"]:
+    for name in [
+        "corr2d",
+        "trans_conv",
+        "trans_conv_output_shape",
+        "conv_output_shape",
+        "trans_conv_stamps",
+    ]:
         assert callable(getattr(helpers, name))
 
 
@@ -191,15 +240,22 @@ def test_trans_conv_matches_torch_with_groups(seed):
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
 
 
-# Where an implementation multiplies zeros that F.conv_transpose2d never multiplies (0 * inf = NaN), its
-# docstring says so; then it may give NaN in more cells than PyTorch, never a finite number instead.
+# Where an implementation multiplies zeros that F.conv_transpose2d never multiplies (0 * inf = NaN),
+# its docstring says so; then it may give NaN in more cells than PyTorch, never a finite number
+# instead.
 ZEROS_MULTIPLIED = {("dense matrix", "X"), ("via conv", "K"), ("sub-pixel", "X")}
 
 
 @pytest.mark.parametrize("name", costs.IMPLEMENTATIONS)
 @pytest.mark.parametrize("where", ["X", "K"])
-@pytest.mark.parametrize("cfg", [dict(stride=1), dict(stride=2, padding=1, groups=2, dilation=(1, 2)),
-                                 dict(stride=3, padding=2, output_padding=2)])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        dict(stride=1),
+        dict(stride=2, padding=1, groups=2, dilation=(1, 2)),
+        dict(stride=3, padding=2, output_padding=2),
+    ],
+)
 def test_nan_and_inf_as_pytorch(name, where, cfg):
     g = torch.Generator().manual_seed(0)
     X, K = torch.randn(2, 4, 4, 5, generator=g), torch.randn(4, 3, 3, 3, generator=g)
