@@ -159,12 +159,16 @@ def trans_conv_subpixel(X, K, stride=1, padding=0, output_padding=0, dilation=1,
     phases = F.conv2d(a.X.contiguous(memory_format=last), weight.contiguous(memory_format=last),
                       padding=(qh - 1, qw - 1), groups=g)  # (N, g*sh*sw*c_group, hp, wp)
     hp, wp = phases.shape[-2:]
-    # interleave: channel (group, rh, rw, c) at (m, l) goes to row m*sh + rh, column l*sw + rw;
-    # rows and columns past the interleaved ones (output_padding) stay zero
-    Y = phases.new_zeros((n, g * c_group, max(hp * sh, ph + ho), max(wp * sw, pw + wo)))
-    Y[..., :hp * sh, :wp * sw].view(n, g, c_group, hp, sh, wp, sw).copy_(
-        phases.view(n, g, sh, sw, c_group, hp, wp).permute(0, 1, 4, 5, 2, 6, 3))
-    return a.restore(Y[..., ph:ph + ho, pw:pw + wo].contiguous())  # crop the padding
+    # interleave: channel (group, rh, rw, c) at (m, l) goes to row m*sh + rh, column l*sw + rw.
+    # Done in channels_last order (N, H, W, C), where it moves whole runs of channels at a time;
+    # rows and columns past the interleaved ones (output_padding) stay zero.
+    h_all, w_all = max(hp * sh, ph + ho), max(wp * sw, pw + wo)
+    fill = phases.new_empty if (h_all, w_all) == (hp * sh, wp * sw) else phases.new_zeros
+    Y = fill((n, h_all, w_all, g * c_group))
+    Y[:, :hp * sh, :wp * sw].view(n, hp, sh, wp, sw, g, c_group).copy_(
+        phases.permute(0, 2, 3, 1).reshape(n, hp, wp, g, sh, sw, c_group).permute(0, 1, 4, 2, 5, 3, 6))
+    # crop the padding, and return the (N, C, H, W) layout F.conv_transpose2d returns
+    return a.restore(Y[:, ph:ph + ho, pw:pw + wo].permute(0, 3, 1, 2).contiguous())
 
 
 def subpixel_weight(K, stride, dilation=(1, 1), groups=1):
