@@ -144,3 +144,25 @@ def test_upsampling_methods_and_their_equalities():
         upsample(x, "bicubic", 2)
     with pytest.raises(ValueError, match=r"x must have shape \(H, W\)"):
         upsample(x[None], METHODS[0], 2)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_kernel2matrix_computes_what_its_plain_loop_computes(seed):
+    from helpers.matrix import kernel2matrix_loop
+
+    r = random.Random(seed)
+    i, k, s, p, d = random_config(r)
+    K = torch.randint(-3, 4, k, generator=torch.Generator().manual_seed(seed)).float()
+    assert torch.equal(kernel2matrix(K, i, s, p, d), kernel2matrix_loop(K, i, s, p, d))
+
+
+def test_sparse_w_agrees_with_conv2d_on_nan_and_inf_and_dense_w_is_nan_everywhere():
+    X = torch.zeros(4, 5)
+    X[1, 2], X[3, 0] = float("nan"), float("inf")
+    K = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    want = F.conv2d(X[None, None], K[None, None])[0, 0].reshape(-1)
+    sparse = kernel2matrix(K, (4, 5), sparse=True) @ X.reshape(-1)
+    for kind in (torch.isnan, torch.isposinf, torch.isneginf):
+        assert torch.equal(kind(sparse), kind(want))
+    assert torch.isnan(kernel2matrix(K, (4, 5)) @ X.reshape(-1)).all()  # 0 * inf = NaN, documented
+    assert "0 * inf = NaN" in kernel2matrix.__doc__
