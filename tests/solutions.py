@@ -165,7 +165,6 @@ def up_to(up, x, skip):
     return up(x, output_size=skip.shape[-2:])
 
 
-
 # 04, the sub-pixel view
 def even_sizes(s, largest):
     from helpers import overlap_counts
