@@ -10,7 +10,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 LATENCY_REPORT = pytest.StashKey[str]()
 LATENCY_FILE = Path(__file__).resolve().parents[1] / "artifacts" / "browser" / "latency.txt"
 QUICK_EVERY = 10
-"""With --quick, tests parametrised by a random `seed` run one seed in QUICK_EVERY."""
+"""With --quick, tests parametrised by a random `seed` run one seed in QUICK_EVERY, and tests marked
+slow do not run."""
 
 
 def pytest_addoption(parser):
@@ -23,6 +24,9 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.stash[_STARTED] = time.time()
+    config.addinivalue_line(
+        "markers", "slow: takes seconds (a subprocess, a profiler, a sweep); left out by --quick"
+    )
 
 
 _STARTED = pytest.StashKey[float]()
@@ -34,7 +38,8 @@ def pytest_collection_modifyitems(config, items):
     keep, skip = [], []
     for item in items:
         seed = getattr(getattr(item, "callspec", None), "params", {}).get("seed")
-        (skip if isinstance(seed, int) and seed % QUICK_EVERY else keep).append(item)
+        thinned = isinstance(seed, int) and seed % QUICK_EVERY
+        (skip if thinned or item.get_closest_marker("slow") else keep).append(item)
     items[:] = keep
     config.hook.pytest_deselected(items=skip)
 

@@ -37,6 +37,7 @@ def test_growth_exponent_recovers_power_laws():
             costs.growth_exponent(*bad)
 
 
+@pytest.mark.slow
 def test_peak_bytes_counts_what_a_call_holds():
     n = 1 << 16
     assert costs.peak_bytes(torch.zeros, n) == 4 * n  # the result itself
@@ -56,6 +57,7 @@ def test_peak_bytes_counts_what_a_call_holds():
     assert dense >= 4 * entries > 10 * sparse  # W^T itself is 16 MiB; its taps are a small fraction
 
 
+@pytest.mark.slow
 def test_peak_bytes_writes_nothing_to_stderr():
     code = (
         "from helpers import costs; import torch; "
