@@ -3,7 +3,7 @@
 and the wall time of the notebook suite under strict nbval.
 
     python3 tasks.py bench          (or: .venv/bin/python benchmarks/run.py [--quick] [--skip-notebooks]
-                                     [--subpixel-only])
+                                     [--subpixel-only] [--threads N])
 
 Times are the best of several rounds (helpers.costs.seconds); ratios are to F.conv_transpose2d on the same
 input in the same run, so they mean more than the absolute times on a shared machine.
@@ -88,6 +88,7 @@ def subpixel(quick):
     print("\n## The sub-pixel implementation against F.conv_transpose2d, interleaved "
           "(kernel 4, stride 2, padding 1, float32)")
     rounds, budget = (5, 0.02) if quick else (15, 0.05)
+    print(f"torch threads: {torch.get_num_threads()}")
     print(f"{'case':<44}{'torch ms':>10}{'sub-pixel ms':>14}{'ratio':>8}   (medians of {rounds} rounds)")
     target_ratio = None
     for what, batch, channels, n in CASES:
@@ -140,7 +141,11 @@ def main():
     parser.add_argument("--skip-notebooks", action="store_true")
     parser.add_argument("--subpixel-only", action="store_true",
                         help="only the interleaved comparison of trans_conv_subpixel with torch's operator")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's choice, one per core); 1 is steadier on a busy machine")
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     if args.subpixel_only:
         subpixel(args.quick)
         return 0
