@@ -215,6 +215,8 @@ export function mount(model, el, explorer) {
     const label = document.createElement("label");
     const input = document.createElement(spec.kind === "select" ? "select" : "input");
     input.name = spec.name;
+    // keys pressed on a control move the control: JupyterLab's notebook shortcuts (arrows, letters) stand back
+    input.setAttribute("data-lm-suppress-shortcuts", "true");
     label.append(spec.label + " ", input);
     if (spec.kind === "range") {
       Object.assign(input, { type: "range", min: spec.min, max: spec.max, step: spec.step || 1 });
