@@ -50,6 +50,28 @@ def checkerboard_score(Y, stride=2):
     return float(periodic / total)
 
 
+def checkerboard_amplitude(Y, stride=2):
+    """The root mean square of Y's period-`stride` part, in Y's own units.
+
+    Y (H, W) or (C, H, W), with H and W multiples of `stride`. The period-s part is the phase
+    means of Y minus its mean, tiled over the image (per channel); its root mean square over all
+    cells equals sqrt(checkerboard_score(Y)) times Y's standard deviation (about its per-channel
+    means). A flat image gives 0, a checkerboard of values m - a and m + a gives a.
+    """
+    s = _checks.positive_int(stride, "stride")
+    Y = _checks.tensor(Y, "Y").double()
+    if Y.ndim == 2:
+        Y = Y[None]
+    if Y.ndim != 3:
+        raise ValueError(f"Y must have shape (H, W) or (C, H, W); got shape {tuple(Y.shape)}")
+    C, H, W = Y.shape
+    if H % s or W % s:
+        raise ValueError(f"H and W must be multiples of stride={s}; got H={H}, W={W}")
+    centred = Y - Y.mean(dim=(1, 2), keepdim=True)
+    phases = centred.reshape(C, H // s, s, W // s, s).mean(dim=(1, 3))  # (C, s, s)
+    return float((phases**2).mean().sqrt())
+
+
 def icnr_(weight, stride=2):
     """ICNR initialisation in place: each group of stride² output channels gets its first's kernel.
 

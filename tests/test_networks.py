@@ -12,6 +12,7 @@ from helpers.networks import (
     UPSAMPLERS,
     TinyUNet,
     Upsampler,
+    checkerboard_amplitude,
     checkerboard_score,
     icnr_,
     jax_conv_transpose,
@@ -56,6 +57,26 @@ def test_score_refuses_sizes_that_are_not_multiples_of_the_stride():
         checkerboard_score(torch.rand(5, 6))
     with pytest.raises(ValueError, match=r"\(H, W\) or \(C, H, W\)"):
         checkerboard_score(torch.rand(1, 1, 4, 4))
+
+
+def test_amplitude_is_the_rms_of_the_tiled_phase_means_and_a_for_a_checkerboard_of_a():
+    board = ((torch.arange(8)[:, None] + torch.arange(8)[None]) % 2).double() * 2 - 1
+    assert checkerboard_amplitude(0.5 + 0.25 * board) == pytest.approx(0.25)
+    assert checkerboard_amplitude(torch.full((6, 6), 0.3), 3) == 0.0
+    gen = torch.Generator().manual_seed(3)
+    for s, shape in [(2, (8, 6)), (3, (2, 9, 6)), (2, (3, 4, 4))]:
+        Y = torch.rand(*shape, generator=gen, dtype=torch.float64)
+        Y3 = Y if Y.ndim == 3 else Y[None]
+        centred = Y3 - Y3.mean(dim=(1, 2), keepdim=True)
+        tiled = torch.zeros_like(centred)
+        for a, b in itertools.product(range(s), repeat=2):
+            tiled[:, a::s, b::s] = centred[:, a::s, b::s].mean(dim=(1, 2), keepdim=True)
+        assert checkerboard_amplitude(Y, s) == pytest.approx(tiled.pow(2).mean().sqrt().item())
+        assert checkerboard_amplitude(Y, s) == pytest.approx(
+            (checkerboard_score(Y, s) * centred.pow(2).mean()).sqrt().item()
+        )
+    with pytest.raises(ValueError, match="multiples of stride"):
+        checkerboard_amplitude(torch.rand(5, 6))
 
 
 def test_icnr_makes_pixel_shuffle_a_nearest_resize_of_the_convolution():
