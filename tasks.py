@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Set up and run the collection: every command makes (or reuses) .venv at the repository root first.
+"""Set up and run the collection: every command makes (or reuses) .venv at the repository's root.
 
-    python3 tasks.py lab          start JupyterLab on notebooks/00-index.ipynb (localhost, token on)
-    python3 tasks.py test         run the whole suite: unit and widget tests, strict nbval on every notebook
-    python3 tasks.py test --quick the unit tests of the helpers and explorers only (no nbval, no browser)
-    python3 tasks.py lecture      the lecture view: the notebooks without code, sized for a projector (Voila)
-    python3 tasks.py regenerate   re-execute every notebook in place from a fresh kernel (contributors)
-    python3 tasks.py bench        print the benchmarks: implementations against torch, explorers, notebooks
-    python3 tasks.py site         build site/, the static web book (offline, live explorers, no kernel)
+    python3 tasks.py lab           JupyterLab on notebooks/00-index.ipynb (localhost, token on)
+    python3 tasks.py test          the whole suite: unit and widget tests, strict nbval, browser
+    python3 tasks.py test --quick  the unit tests of helpers and explorers (no nbval, no browser)
+    python3 tasks.py lecture       the lecture view: notebooks without code, for a projector (Voila)
+    python3 tasks.py regenerate    re-execute every notebook in place from a fresh kernel
+    python3 tasks.py bench         the benchmarks: implementations, explorers, notebooks
+    python3 tasks.py site          build site/, the static web book (offline, no kernel)
 
 Extra arguments go to the tool underneath (jupyter lab, pytest, the benchmark script).
 Nothing is written outside the repository: pip runs without its cache (unless PIP_CACHE_DIR is set),
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STATE = VENV / "state"
 STAMP = VENV / "installed.sha256"
+LOCK = VENV / "installing.pid"
 SETUP_FILES = ["requirements.txt", "requirements-nodeps.txt", "pyproject.toml"]
 PYTHONS = ((3, 11), (3, 13))
 """The oldest and newest Python that install the pinned set (the pinned ipykernel needs 3.11)."""
@@ -44,8 +45,8 @@ NBVAL = [
     "--dist",
     "loadscope",
 ]
-"""pytest's arguments for strict nbval, shared by `test` and benchmarks/run.py's timing of the notebooks:
-two workers (pytest-xdist), each notebook's cells in one worker, in order (--dist loadscope)."""
+"""pytest's arguments for strict nbval, shared by `test` and benchmarks/run.py's timing of the
+notebooks: two workers (pytest-xdist), each notebook's cells in one worker, in order (loadscope)."""
 QUICK = [
     "tests",
     "-p",
@@ -66,7 +67,7 @@ def venv_python():
 
 
 def environment():
-    """os.environ with every per-user Jupyter, IPython and matplotlib location moved into .venv/state."""
+    """os.environ with every per-user Jupyter, IPython and matplotlib location in .venv/state."""
     env = dict(os.environ)
     for var, sub in [
         ("JUPYTER_CONFIG_DIR", "jupyter/config"),
@@ -136,9 +137,12 @@ def _signal_group(child, signum):
 
 
 def run(cmd, env=None, stop_with=signal.SIGINT):
-    """Run cmd in its own process group and return its exit code. On Ctrl-C or SIGTERM the group gets
-    `stop_with` (SIGINT lets pip and pytest clean up; servers get SIGTERM, which shuts down without
-    asking), is waited for (SIGKILL after 60 s), and Stop is raised."""
+    """Run cmd in its own process group and return its exit code.
+
+    On Ctrl-C or SIGTERM the group gets `stop_with` (SIGINT lets pip and pytest clean up; servers
+    get SIGTERM, which shuts down without asking), is waited for (SIGKILL after 60 s), and Stop is
+    raised.
+    """
     print("+", " ".join(str(c) for c in cmd), flush=True)
     child = subprocess.Popen(
         [str(c) for c in cmd],
@@ -167,7 +171,7 @@ def run(cmd, env=None, stop_with=signal.SIGINT):
 
 
 def _venv_version():
-    """The (major, minor) of the Python that made .venv, from pyvenv.cfg; None if it cannot be read."""
+    """The (major, minor) of the Python that made .venv, from pyvenv.cfg; None if unreadable."""
     try:
         for line in (VENV / "pyvenv.cfg").read_text().splitlines():
             key, _, value = line.partition("=")
@@ -209,12 +213,29 @@ def _broken_packages():
     return sorted(set(out.stdout.split())) if out.returncode == 0 else []
 
 
+def _lock_install():
+    """Refuse to install while another tasks.py installs into the same .venv (two pips in one
+    environment break it); a lock left by a process that no longer runs is taken over."""
+    try:
+        other = int(LOCK.read_text())
+        os.kill(other, 0)  # raises if no such process
+    except (OSError, ValueError):
+        LOCK.write_text(f"{os.getpid()}\n")
+        return
+    if other != os.getpid():
+        sys.exit(
+            f"Another tasks.py (process {other}) is installing into .venv; wait for it to "
+            f"finish or stop it (kill {other}), then run this command again."
+        )
+
+
 def ensure_environment():
     """Create .venv and install the pinned set and helpers (editable); a no-op when nothing changed.
 
     A .venv made by another Python, or half made, is rebuilt. The stamp is removed before installing
-    and written afterwards with the fingerprint taken before: an install that is interrupted, or whose
-    setup files change while it runs, is redone next time; packages left broken are reinstalled.
+    and written afterwards with the fingerprint taken before: an install that is interrupted, or
+    whose setup files change while it runs, is redone next time; packages left broken are
+    reinstalled. Two installs into one .venv at once are refused.
     """
     (lo, hi), here = PYTHONS, sys.version_info[:2]
     if not lo <= here <= hi:
@@ -246,11 +267,13 @@ def ensure_environment():
             import venv  # noqa: F401
         except ImportError:
             sys.exit(
-                "This Python has no venv/ensurepip module; on Debian or Ubuntu: apt-get install python3-venv"
+                "This Python has no venv/ensurepip module; "
+                "on Debian or Ubuntu: apt-get install python3-venv"
             )
         if run([sys.executable, "-m", "venv", str(VENV)]):
             shutil.rmtree(VENV, ignore_errors=True)
             sys.exit("Could not create .venv (on Debian or Ubuntu: apt-get install python3-venv)")
+    _lock_install()
     STAMP.unlink(missing_ok=True)  # not installed until every step below has finished
     pip = [venv_python(), "-m", "pip", "install", "--disable-pip-version-check"]
     if "PIP_CACHE_DIR" not in os.environ:
@@ -273,6 +296,7 @@ def ensure_environment():
                 "Installation failed; see pip's message above. Run the same command again to retry."
             )
     STAMP.write_text(wanted + "\n")
+    LOCK.unlink(missing_ok=True)
     PHASES["install"] = time.monotonic() - start
     print(f"Environment ready in {PHASES['install']:.0f} s", flush=True)
 
@@ -318,8 +342,8 @@ def lab(args):
 
 
 def test(args):
-    """The whole suite (tests and strict nbval, on two workers), or with --quick the unit tests alone;
-    the time of each phase is printed at the end."""
+    """The whole suite (tests and strict nbval, on two workers), or with --quick the unit tests
+    alone; the time of each phase is printed at the end."""
     before = notebook_digests()
     quick = "--quick" in args
     rest = [a for a in args if a != "--quick"]
@@ -343,7 +367,7 @@ def print_phases():
 
 
 def lecture(args):
-    """Voila on localhost, token on, code and tracebacks hidden, with the projector-sized template."""
+    """Voila on localhost, token on, code and tracebacks hidden, with the projector template."""
     target = args[0] if args and not args[0].startswith("-") else "notebooks"
     if target != "notebooks" and not target.startswith("notebooks/"):
         target = f"notebooks/{target}"
@@ -373,7 +397,7 @@ def bench(args):
 
 
 def site(args):
-    """The notebooks with their stored outputs, rendered to site/ (never executed, never written)."""
+    """The notebooks with their stored outputs, rendered to site/ (never executed or written)."""
     return run([venv_python(), "site_builder/build.py", *args])
 
 
