@@ -789,3 +789,88 @@ def _upsampling_view(method, factor):
     lines = [f"whole image {tuple(x.shape)}: PSNR {psnr(x, y):.1f} dB, max |difference| {float(diff.max()):.2f}",
              f"upsample(avg_pool2d(x, {factor}), {method!r}, {factor})"]
     return plots.panels_html(panels, "", plots.text_html(lines))
+
+
+SUBPIXEL_INPUT = 4  # side of the constant input in subpixel_explorer
+SUBPIXEL_KERNELS = {
+    "ones": lambda k, s: torch.ones(k, k, dtype=torch.float64),
+    "equal phase sums": equal_phase_kernel,
+    "random integers": lambda k, s: torch.randint(1, 5, (k, k), generator=torch.Generator().manual_seed(k)).double(),
+}
+
+
+def _phase_color(r, c, s):
+    return f"hsl({round(360 * (r * s + c) / (s * s))}, 70%, 82%)"
+
+
+def _phase_grid_html(A, s, title):
+    """A grid whose cells are coloured by their phase (i mod s, j mod s), with their numbers."""
+    import html
+
+    rows = "".join("<tr>" + "".join(
+        f'<td style="width:34px;height:34px;padding:0;text-align:center;background:{_phase_color(i % s, j % s, s)};'
+        f'color:#000;">{plots.fmt(v)}</td>' for j, v in enumerate(row)) + "</tr>" for i, row in enumerate(A.tolist()))
+    color = plots.ROLE_COLORS["output"]
+    return (f'<div style="margin:4px 14px 4px 0"><div style="color:{color};font-weight:bold;font-size:18px;'
+            f'margin-bottom:4px">{html.escape(title)}</div><table data-role="output" style="border-collapse:collapse;'
+            f'border:3px solid {color};font:bold 14px/1 sans-serif;text-align:center">{rows}</table></div>')
+
+
+class SubpixelExplorer(Explorer):
+    """subpixel_explorer's widget: the stride, the kernel size and the kernel's weights."""
+
+    NAME = "subpixel_explorer"
+    _esm = _module("subpixel")
+    CONTROLS = {"stride": _range(1, 4, "stride"), "kernel_size": _range(1, 9, "kernel size"),
+                "kernel": _choice(SUBPIXEL_KERNELS, "kernel weights")}
+    stride, kernel_size, kernel = _value(), _value(), _value()
+
+    def data(self):
+        return {"random": {str(k): SUBPIXEL_KERNELS["random integers"](k, 1).tolist() for k in range(1, 10)}}
+
+    def render(self, **values):
+        return _subpixel_view(**values)
+
+
+def subpixel_explorer(stride=2, kernel_size=3, kernel="ones"):
+    """The sub-pixel view, live: the s*s sub-kernels K[r::s, c::s] with their sums, and the output of a
+    constant input coloured by phase (row mod s, column mod s); flat exactly when every phase sum is equal.
+
+    Kernel weights: all ones, "equal phase sums" (each sub-kernel sums to 1), or random integers.
+    Introduced in 04-checkerboard-artifacts.ipynb.
+    """
+    return SubpixelExplorer(stride=stride, kernel_size=kernel_size, kernel=kernel)
+
+
+def _subpixel_view(stride, kernel_size, kernel):
+    s, k = stride, kernel_size
+    K = SUBPIXEL_KERNELS[kernel](k, s)
+    panels = [plots.grid_html(K, f"kernel K: {k}x{k}", "kernel", cell_px=34)]
+    sums = []
+    for r in range(s):
+        for c in range(s):
+            sub, band = K[r::s, c::s], f"border-bottom:6px solid {_phase_color(r, c, s)};"
+            if sub.numel() == 0:
+                panels.append(f'<div style="margin:4px 14px 4px 0;font-size:16px;{band}">K[{r}::{s}, {c}::{s}]: '
+                              "no taps</div>")
+                continue
+            sums.append(float(sub.sum()))
+            title = f"K[{r}::{s}, {c}::{s}], sum {plots.fmt(sub.sum())}"
+            panels.append(f'<div style="{band}">{plots.grid_html(sub, title, "kernel", cell_px=30)}</div>')
+    n = SUBPIXEL_INPUT
+    Y = torch.nn.functional.conv_transpose2d(torch.ones(1, 1, n, n, dtype=torch.float64), K[None, None],
+                                             stride=s)[0, 0]
+    panels.append(_phase_grid_html(Y, s, f"constant input {n}x{n} of ones, output by phase"))
+    empty = phase_counts(k, s).count(0)
+    if empty:
+        verdict = (f"kernel_size {k} < stride {s}: {s * s - k * k} of the {s * s} phases have no taps, so their "
+                   "output cells stay 0 whatever the weights: no kernel of this size keeps a constant input flat.")
+    elif max(sums) - min(sums) <= 1e-9 * max(1.0, abs(max(sums))):
+        verdict = (f"All {s * s} phase sums equal {plots.fmt(min(sums))}: away from the borders the output is flat "
+                   f"({plots.fmt(min(sums))} everywhere).")
+    else:
+        verdict = (f"The phase sums differ ({plots.fmt(min(sums))} to {plots.fmt(max(sums))}): away from the borders "
+                   f"each phase shows its own sum, a pattern that repeats every {s} cells: the checkerboard.")
+    lines = [f"Y = F.conv_transpose2d(ones({n}, {n}), K, stride={s}); output cell (i, j) uses only the taps of "
+             f"K[i mod {s}::{s}, j mod {s}::{s}]"]
+    return plots.panels_html(panels, verdict, plots.text_html(lines))

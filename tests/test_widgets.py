@@ -179,6 +179,7 @@ def test_an_impossible_combination_is_shown_in_words_not_raised():
     assert not error_shown(e)
 
 
+@pytest.mark.slow  # left out by tasks.py test --quick
 def test_parameter_explorer_over_random_combinations():
     """Grid equals F.conv_transpose2d, or the view names the rule that torch would also refuse."""
     import random
@@ -251,6 +252,7 @@ def marked_cells(explorer, role):
             if "box-shadow" in td}
 
 
+@pytest.mark.slow  # left out by tasks.py test --quick
 @pytest.mark.parametrize("show", hw.MATRIX_SHOW)
 def test_matrix_explorer_rows_and_columns_match_the_convolution(show):
     from helpers import kernel2matrix
@@ -309,6 +311,7 @@ def test_equivalent_conv_explorer_fails_without_the_flip():
                 torch.testing.assert_close(grid(e, "output"), trans_conv(hw.EQUIV_X, hw.EQUIV_K, stride=s, padding=p))
 
 
+@pytest.mark.slow  # left out by tasks.py test --quick
 def test_checkerboard_explorer_is_even_exactly_when_the_stride_divides_the_kernel():
     from helpers import interior, overlap_counts
 
@@ -386,3 +389,32 @@ def test_javascript_maths():
     assert files, "no tests in tests/js"
     done = subprocess.run([node, "--test", *files], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+
+
+def test_subpixel_explorer_phase_sums_decide_a_flat_output():
+    e = hw.subpixel_explorer()
+    c = e.controls
+    for kernel, s, k in product(hw.SUBPIXEL_KERNELS, range(1, 5), range(1, 10)):
+        c["kernel"].value, c["stride"].value, c["kernel_size"].value = kernel, s, k
+        assert not error_shown(e)
+        K = hw.SUBPIXEL_KERNELS[kernel](k, s)
+        n = hw.SUBPIXEL_INPUT
+        Y = F.conv_transpose2d(torch.ones(1, 1, n, n, dtype=torch.float64), K[None, None], stride=s)[0, 0]
+        torch.testing.assert_close(grid(e, "output"), Y.float(), atol=0.0051, rtol=0)  # 2 decimals
+        sums = [float(K[r::s, q::s].sum()) for r in range(s) for q in range(s) if K[r::s, q::s].numel()]
+        titles = re.findall(r"K\[(\d)::\d, (\d)::\d\], sum ([0-9.]+)", e.view.value)
+        assert len(titles) == len(sums) and all(abs(float(t[2]) - v) < 0.006 for t, v in zip(titles, sums))
+        if k < s:
+            assert f"{s * s - k * k} of the {s * s} phases have no taps" in e.view.value
+            assert e.view.value.count("no taps</div>") == s * s - k * k
+        elif max(sums) - min(sums) < 1e-9 * max(1, max(sums)):
+            assert f"All {s * s} phase sums equal" in e.view.value
+            # far from the borders of a larger constant input, the output is flat indeed
+            Z = F.conv_transpose2d(torch.ones(1, 1, 12, 12, dtype=torch.float64), K[None, None], stride=s)[0, 0]
+            inner = Z[k:-k, k:-k]
+            assert float(inner.max() - inner.min()) < 1e-9
+        else:
+            assert "phase sums differ" in e.view.value
+            Z = F.conv_transpose2d(torch.ones(1, 1, 12, 12, dtype=torch.float64), K[None, None], stride=s)[0, 0]
+            inner = Z[k:-k, k:-k]
+            assert float(inner.max() - inner.min()) > 1e-9
