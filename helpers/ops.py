@@ -23,7 +23,7 @@ def corr2d(X, K):
     Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=X.dtype)
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            Y[i, j] = (X[i : i + h, j : j + w] * K).sum()
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
     return Y
 
 
@@ -56,8 +56,8 @@ def trans_conv(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1
             for j in range(X.shape[3]):
                 rows = slice(i * sh, i * sh + dh * (h - 1) + 1, dh)  # h rows from i*s, d apart
                 cols = slice(j * sw, j * sw + dw * (w - 1) + 1, dw)
-                Y[:, o : o + c_group, rows, cols] += X[:, c, i, j, None, None, None] * K[c]
-    return args.restore(Y[:, :, ph : ph + H_out, pw : pw + W_out].clone())  # cropped by padding
+                Y[:, o:o + c_group, rows, cols] += X[:, c, i, j, None, None, None] * K[c]
+    return args.restore(Y[:, :, ph:ph + H_out, pw:pw + W_out].clone())  # cropped by padding
 
 
 def trans_conv_stamps(X, K, stride=1):
@@ -80,7 +80,7 @@ def trans_conv_stamps(X, K, stride=1):
     stamps = X.new_zeros((X.numel(), H_out, W_out), dtype=torch.promote_types(X.dtype, K.dtype))
     for i in range(X.shape[0]):
         for j in range(X.shape[1]):
-            stamps[i * X.shape[1] + j, i * sh : i * sh + h, j * sw : j * sw + w] = X[i, j] * K
+            stamps[i * X.shape[1] + j, i * sh:i * sh + h, j * sw:j * sw + w] = X[i, j] * K
     return stamps
 
 
@@ -119,5 +119,5 @@ def interior(Y, margin):
         shape = tuple(Y.shape) if isinstance(Y, torch.Tensor) else type(Y).__name__
         raise ValueError(f"Y must be a 2-D tensor (H, W); got {shape}")
     if Y.shape[0] > 2 * margin and Y.shape[1] > 2 * margin:
-        return Y[margin : Y.shape[0] - margin, margin : Y.shape[1] - margin]
+        return Y[margin:Y.shape[0] - margin, margin:Y.shape[1] - margin]
     return Y
