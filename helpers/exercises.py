@@ -584,6 +584,8 @@ def check_flat_kernel(fn):
     except Exception as err:
         return Check("incorrect", f"{name}() did not return a kernel: {type(err).__name__}: {err}")
     k = K.numel()
+    if not torch.isfinite(K).all():
+        return Check("incorrect", f"{name}() holds NaN or infinite taps; expected real numbers")
     if k % 3 == 0:
         return Check("incorrect", f"{name}() has {k} taps, a multiple of 3: that overlaps evenly already")
     Y = F.conv_transpose1d(torch.ones(1, 1, 4 * k + 4, dtype=torch.float64), K[None, None], stride=3)[0, 0]
@@ -609,15 +611,17 @@ def check_upsample_by_three(fn):
     except Exception as err:
         return Check("incorrect", f"{name}() did not return a pair (padding, output_padding): "
                                   f"{type(err).__name__}: {err}")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (p, op)) or p < 0 or op < 0:
+    if _int(p) is None or _int(op) is None or _int(p) < 0 or _int(op) < 0:
         return Check("incorrect", f"{name}() returned {(p, op)!r}; expected two ints >= 0")
+    p, op = _int(p), _int(op)
     if op >= 3:
         return Check("incorrect", f"output_padding={op}: PyTorch refuses output_padding >= stride (3)")
     for i in range(1, 9):
-        o = (i - 1) * 3 - 2 * p + 6 + op
-        if o >= 1:
-            layer = torch.nn.ConvTranspose2d(1, 1, 6, stride=3, padding=p, output_padding=op, bias=False)
-            o = layer(torch.zeros(1, 1, i, i)).shape[-1]
+        if not _builds(i, 6, 3, p, op):
+            return Check("incorrect", f"padding={p}, output_padding={op} crops the whole output of size {i}, "
+                                      f"not {3 * i}")
+        layer = torch.nn.ConvTranspose2d(1, 1, 6, stride=3, padding=p, output_padding=op, bias=False)
+        o = layer(torch.zeros(1, 1, i, i)).shape[-1]
         if o != 3 * i:
             return Check("incorrect", f"padding={p}, output_padding={op} turns size {i} into {o}, not {3 * i}")
     return Check("correct", f"padding={p}, output_padding={op} triples every size from 1 to 8")
