@@ -3,10 +3,16 @@ pinned."""
 
 import ast
 import json
+import os
 import re
+import signal
+import subprocess
 import sys
+import time
 from importlib.metadata import packages_distributions
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PIN = re.compile(r"^\s*(?:-\s*)?([A-Za-z0-9_.\-]+)==([A-Za-z0-9_.+\-]+)\s*$")
@@ -100,3 +106,54 @@ def test_every_imported_package_is_pinned():
         if not names & pinned:
             missing.append((module, sorted(names)))
     assert not missing, f"imported but not pinned: {missing}"
+
+
+def load_tasks():
+    """tasks.py as a module (it lives at the repository's root, outside any package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tasks", ROOT / "tasks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_advertised_pythons_are_the_ones_tasks_accepts():
+    (lo, hi) = load_tasks().PYTHONS
+    assert lo == (3, 11)  # the pinned ipykernel needs 3.11
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert f'requires-python = ">={lo[0]}.{lo[1]},<{hi[0]}.{hi[1] + 1}"' in pyproject
+    readme = (ROOT / "README.md").read_text()
+    versions = ", ".join(f"3.{m}" for m in range(lo[1], hi[1]))
+    assert f"You need Python {versions} or 3.{hi[1]}" in readme
+    assert "3.10" not in readme.split("## Contents")[0]
+
+
+def test_a_healthy_environment_has_no_broken_package():
+    assert load_tasks()._broken_packages() == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_stops_the_whole_process_group_and_prints_one_line(tmp_path, signum):
+    """What `tasks.py lab|lecture|test` does on Ctrl-C or SIGTERM: the child and what it started
+    are stopped and waited for, and one line is printed, no traceback."""
+    pid_file = tmp_path / "grandchild.pid"
+    child = (f"import subprocess, time; p = subprocess.Popen(['sleep', '60']); "
+             f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+             "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    pass")
+    script = (f"import sys, tasks; tasks.COMMANDS['probe'] = lambda args: tasks.run("
+              f"[sys.executable, '-c', {child!r}], env={{}}); tasks.ensure_environment = lambda: None; "
+              f"sys.exit(tasks.main(['probe']))")
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signum)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signum, out
+    assert f"Stopped by {signal.Signals(signum).name}" in out and "Traceback" not in out, out
+    grandchild = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(grandchild, 0)
