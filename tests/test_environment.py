@@ -30,7 +30,9 @@ def pins(path):
 
 def requirement_lines(path):
     return [
-        l.split("#")[0].strip() for l in path.read_text().splitlines() if l.split("#")[0].strip()
+        line.split("#")[0].strip()
+        for line in path.read_text().splitlines()
+        if line.split("#")[0].strip()
     ]
 
 
@@ -143,7 +145,8 @@ def test_a_stop_signal_stops_the_whole_process_group_and_prints_one_line(tmp_pat
              f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
              "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    pass")
     script = (f"import sys, tasks; tasks.COMMANDS['probe'] = lambda args: tasks.run("
-              f"[sys.executable, '-c', {child!r}], env={{}}); tasks.ensure_environment = lambda: None; "
+              f"[sys.executable, '-c', {child!r}], env={{}}); "
+              "tasks.ensure_environment = lambda: None; "
               f"sys.exit(tasks.main(['probe']))")
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
