@@ -12,6 +12,7 @@ import json
 import re
 from numbers import Integral, Real
 from pathlib import Path
+from typing import ClassVar
 
 import anywidget
 import torch
@@ -29,7 +30,7 @@ def _module(name):
     parts = []
     for file in ("maths.js", "ui.js", f"{name}.js"):
         text = (MODULES / file).read_text(encoding="utf-8")
-        parts.append(re.sub(r'^import \{[^}]*\} from "\./\w+\.js";\n', "", text, flags=re.M))
+        parts.append(re.sub(r'^import \{[^}]*\} from "\./\w+\.js";\n', "", text, flags=re.MULTILINE))
     return "\n".join(parts)
 
 
@@ -115,7 +116,7 @@ class Explorer(anywidget.AnyWidget):
 .tc-explorer input[type=range] { width: 130px; }
 .tc-explorer output { min-width: 1.5em; font-weight: bold; }
 """
-    CONTROLS = {}
+    CONTROLS: ClassVar[dict] = {}
     NAME = "explorer"
 
     def __init__(self, **values):
@@ -166,7 +167,7 @@ class Explorer(anywidget.AnyWidget):
         try:
             for name, v in self.adjust(self.values()).items():
                 setattr(self, name, v)
-        except Exception:  # noqa: BLE001 - an observer must never raise; the view shows the rule instead
+        except Exception:  # noqa: BLE001, S110 - an observer must never raise; the view shows the rule instead
             pass
 
     def snapshot(self):
@@ -235,7 +236,7 @@ class LoopExplorer(Explorer):
 
     NAME = "loop_explorer"
     _esm = _module("loop")
-    CONTROLS = {"x": _choice(X_PRESETS, "X"), "k": _choice(K_PRESETS, "K"), "stride": _range(1, 3, "stride"),
+    CONTROLS: ClassVar[dict] = {"x": _choice(X_PRESETS, "X"), "k": _choice(K_PRESETS, "K"), "stride": _range(1, 3, "stride"),
                 "step": _range(0, 25, "step")}
     x, k, stride, step = _value(), _value(), _value(), _value()
 
@@ -319,7 +320,7 @@ class ParameterExplorer(Explorer):
 
     NAME = "parameter_explorer"
     _esm = _module("parameter")
-    CONTROLS = {"in_h": _range(1, 5, "input H"), "in_w": _range(1, 5, "input W"), "k_h": _range(1, 4, "kernel H"),
+    CONTROLS: ClassVar[dict] = {"in_h": _range(1, 5, "input H"), "in_w": _range(1, 5, "input W"), "k_h": _range(1, 4, "kernel H"),
                 "k_w": _range(1, 4, "kernel W"), "stride": _range(1, 3, "stride"), "padding": _range(0, 3, "padding"),
                 "output_padding": _range(0, 2, "output_padding"), "dilation": _range(1, 3, "dilation"),
                 "x": _choice(GRID_PRESETS, "X"), "k": _choice(GRID_PRESETS, "K"),
@@ -358,7 +359,7 @@ def _parameter_view(in_h, in_w, k_h, k_w, stride, padding, output_padding, dilat
     from .shapes import trans_conv_output_shape
 
     X, K = GRID_PRESETS[x]((in_h, in_w)), GRID_PRESETS[k]((k_h, k_w))
-    args = dict(stride=stride, padding=padding, output_padding=output_padding, dilation=dilation)
+    args = {"stride": stride, "padding": padding, "output_padding": output_padding, "dilation": dilation}
     Y = trans_conv(X, K, **args)  # refuses impossible combinations with the rule they break
     full = trans_conv(X, K, stride=stride, output_padding=output_padding, dilation=dilation)
     h_out, w_out = Y.shape
@@ -395,7 +396,7 @@ class AmbiguityExplorer(Explorer):
 
     NAME = "ambiguity_explorer"
     _esm = _module("ambiguity")
-    CONTROLS = {"kernel_size": _range(1, 5, "kernel"), "stride": _range(1, 4, "stride"),
+    CONTROLS: ClassVar[dict] = {"kernel_size": _range(1, 5, "kernel"), "stride": _range(1, 4, "stride"),
                 "padding": _range(0, 3, "padding"), "output_size": _range(1, 6, "conv output length")}
     kernel_size, stride, padding, output_size = _value(), _value(), _value(), _value()
 
@@ -454,7 +455,7 @@ class MatrixExplorer(Explorer):
 
     NAME = "matrix_explorer"
     _esm = _module("matrix")
-    CONTROLS = {"size": _range(2, 5, "input size"), "kernel_size": _range(1, 3, "kernel size"),
+    CONTROLS: ClassVar[dict] = {"size": _range(2, 5, "input size"), "kernel_size": _range(1, 3, "kernel size"),
                 "stride": _range(1, 3, "stride"), "padding": _range(0, 2, "padding"),
                 "select": _choice(["none"], "select"), "show": _choice(MATRIX_SHOW, "show")}
     size, kernel_size, stride, padding, select, show = (_value() for _ in range(6))
@@ -563,7 +564,7 @@ class EquivalentConvExplorer(Explorer):
 
     NAME = "equivalent_conv_explorer"
     _esm = _module("equivalent_conv")
-    CONTROLS = {"stride": _range(1, 3, "stride"), "padding": _range(0, 2, "padding"),
+    CONTROLS: ClassVar[dict] = {"stride": _range(1, 3, "stride"), "padding": _range(0, 2, "padding"),
                 "flip": _toggle("flip the kernel by 180 degrees")}
     stride, padding, flip = _value(), _value(), _value()
 
@@ -677,7 +678,7 @@ class CheckerboardExplorer(Explorer):
 
     NAME = "checkerboard_explorer"
     _esm = _module("checkerboard")
-    CONTROLS = {"stride": _range(1, 4, "stride"), "kernel_size": _range(1, 9, "kernel size"),
+    CONTROLS: ClassVar[dict] = {"stride": _range(1, 4, "stride"), "kernel_size": _range(1, 9, "kernel size"),
                 "layers": _range(1, 3, "layers"), "kernel": _choice(CHECKER_KERNELS, "kernel weights")}
     stride, kernel_size, layers, kernel = _value(), _value(), _value(), _value()
 
@@ -753,7 +754,7 @@ class UpsamplingExplorer(Explorer):
 
     NAME = "upsampling_explorer"
     _esm = _module("upsampling")
-    CONTROLS = {"method": _choice(METHODS, "method"), "factor": _range(2, 4, "factor", step=2)}
+    CONTROLS: ClassVar[dict] = {"method": _choice(METHODS, "method"), "factor": _range(2, 4, "factor", step=2)}
     method, factor = _value(), _value()
 
     def data(self):
@@ -821,7 +822,7 @@ class SubpixelExplorer(Explorer):
 
     NAME = "subpixel_explorer"
     _esm = _module("subpixel")
-    CONTROLS = {"stride": _range(1, 4, "stride"), "kernel_size": _range(1, 9, "kernel size"),
+    CONTROLS: ClassVar[dict] = {"stride": _range(1, 4, "stride"), "kernel_size": _range(1, 9, "kernel size"),
                 "kernel": _choice(SUBPIXEL_KERNELS, "kernel weights")}
     stride, kernel_size, kernel = _value(), _value(), _value()
 
@@ -871,6 +872,6 @@ def _subpixel_view(stride, kernel_size, kernel):
     else:
         verdict = (f"The phase sums differ ({plots.fmt(min(sums))} to {plots.fmt(max(sums))}): away from the borders "
                    f"each phase shows its own sum, a pattern that repeats every {s} cells: the checkerboard.")
-    lines = [f"Y = F.conv_transpose2d(ones({n}, {n}), K, stride={s}); output cell (i, j) uses only the taps of "
-             f"K[i mod {s}::{s}, j mod {s}::{s}]"]
+    lines = [(f"Y = F.conv_transpose2d(ones({n}, {n}), K, stride={s}); output cell (i, j) uses only the taps of "
+              f"K[i mod {s}::{s}, j mod {s}::{s}]")]
     return plots.panels_html(panels, verdict, plots.text_html(lines))

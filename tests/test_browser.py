@@ -399,8 +399,6 @@ EXPLORER_NAMES = explorer_names()
 
 @pytest.mark.parametrize("name", EXPLORER_NAMES)
 def test_every_number_in_the_page_agrees_with_python_and_torch(name, browser):
-    import torch
-
     import helpers.widgets as hw
     from helpers.plots import fmt
 
