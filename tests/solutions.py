@@ -3,8 +3,8 @@ import torch
 
 
 # 01-transposed-convolution-loop.ipynb
-def output_size(n, k):
-    return n + k - 1
+def kernel_length(n, o):
+    return o - n + 1
 
 
 def trans_conv_stride(X, K, stride):
@@ -27,17 +27,13 @@ def trans_conv_channels(X, K):
 
 
 # 02-padding-stride-and-channels.ipynb
-def output_shape(i, k, s, p, op, d):
-    return (i - 1) * s - 2 * p + d * (k - 1) + op + 1
+def transposed_input_size(o, k, s, p, op, d):
+    return (o - 1 + 2 * p - d * (k - 1) - op) // s + 1
 
 
 def recovering_output_padding(n, k, s, p):
     o = (n + 2 * p - k) // s + 1
     return n - ((o - 1) * s - 2 * p + k)
-
-
-def crop(Y_full, p):
-    return Y_full[p:Y_full.shape[0] - p, p:Y_full.shape[1] - p]
 
 
 # 03-the-matrix-view.ipynb
@@ -192,3 +188,4 @@ def flat_kernel():
 # 05
 def upsample_by_three():
     return 2, 1
+

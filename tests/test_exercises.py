@@ -50,10 +50,6 @@ def wrong_up_to_zero_pad(up, x, skip):
 
 # checker name -> (reference solution, wrong answers with the words the checker must say about each)
 CHECKERS = {
-    "check_output_size": (solutions.output_size, [
-        (lambda n, k: n + k, "returned"),
-        (lambda n, k: n * k, "expected"),
-    ]),
     "check_trans_conv_stride": (solutions.trans_conv_stride, [
         (lambda X, K, s: solutions.trans_conv_stride(X, K, 1), "returned shape"),
         (lambda X, K, s: solutions.trans_conv_stride(X, K.T, s), "values differ by up to"),
@@ -64,17 +60,9 @@ CHECKERS = {
         (lambda X, K: solutions.trans_conv_channels(X, K).tolist(), "expected a tensor"),
         (lambda X, K: solutions.trans_conv_channels(X, K.flip(0)), "values differ"),
     ]),
-    "check_output_shape": (solutions.output_shape, [
-        (lambda i, k, s, p, op, d: (i - 1) * s - 2 * p + d * (k - 1) + 1, "expected"),  # forgets output_padding
-        (lambda i, k, s, p, op, d: (i - 1) * s - p + d * (k - 1) + op + 1, "returned"),  # crops one side only
-    ]),
     "check_recovering_output_padding": (solutions.recovering_output_padding, [
         (lambda n, k, s, p: 0, "returned 0, expected 2"),
         (lambda n, k, s, p: (n + 2 * p - k) % s + 1, "returned"),
-    ]),
-    "check_crop": (solutions.crop, [
-        (lambda Y, p: Y[p:-p, p:-p], "returned shape (0, 0)"),  # the p = 0 trap
-        (lambda Y, p: Y[:Y.shape[0] - 2 * p, :Y.shape[1] - 2 * p], "values differ"),
     ]),
     "check_kernel2matrix_1d": (solutions.kernel2matrix_1d, [
         (lambda k, n: solutions.kernel2matrix_1d(k, n).T, "returned shape"),
@@ -158,6 +146,14 @@ CHECKERS = {
         (lambda: (3, 3), "refuses output_padding"),
         (lambda: (2, "1"), "expected two ints"),
     ]),
+    "check_kernel_length": (solutions.kernel_length, [
+        (lambda n, o: o - n, "returned"),
+        (lambda n, o: o - n + 1.5, "expected"),
+    ]),
+    "check_transposed_input_size": (solutions.transposed_input_size, [
+        (lambda o, k, s, p, op, d: (o - 1 + 2 * p - d * (k - 1)) // s + 1, "expected"),  # forgets op
+        (lambda o, k, s, p, op, d: (o - 1 - d * (k - 1) - op) // s + 1, "returned"),  # forgets p
+    ]),
 }
 
 
@@ -198,14 +194,14 @@ def test_every_checker_is_exercised_here_and_used_by_a_notebook():
 
 
 def test_odd_answers_are_reported_not_raised():
-    def as_tensor(n, k):
-        return torch.tensor([n + k - 1, 0])
+    def as_tensor(n, o):
+        return torch.tensor([o - n + 1, 0])
 
     def as_complex(X, K, s):
         return solutions.trans_conv_stride(X, K, s).to(torch.complex64)
 
-    assert "expected the number" in exercises.check_output_size(as_tensor).message
-    assert exercises.check_output_size(lambda n, k: torch.tensor(n + k - 1)).status == "correct"
+    assert "expected the number" in exercises.check_kernel_length(as_tensor).message
+    assert exercises.check_kernel_length(lambda n, o: torch.tensor(o - n + 1)).status == "correct"
     result = exercises.check_trans_conv_stride(as_complex)
     assert result.status == "incorrect" and "complex numbers" in result.message
 
@@ -292,10 +288,10 @@ def test_errors_from_pytorch_are_the_answers_problem():
     result = exercises.check_trans_conv_stride(huge)
     assert result.status == "incorrect" and "raised RuntimeError" in result.message
     assert exercises.check_trans_conv_stride(sparse).status == "correct"
-    result = exercises.check_output_size(lambda n, k: Odd())
+    result = exercises.check_kernel_length(lambda n, o: Odd())
     assert result.status == "incorrect" and "cannot be compared" in result.message
     assert "raised SystemExit" in exercises.check_trans_conv_stride(leaves).message
-    assert exercises.check_output_size(lambda n, k: float("nan")).message.endswith("returned NaN, expected 1")
+    assert exercises.check_kernel_length(lambda n, o: float("nan")).message.endswith("returned NaN, expected 1")
 
 
 def test_the_kernel_interrupt_stops_an_endless_loop():
