@@ -391,6 +391,18 @@ def test_javascript_maths():
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
 
+@pytest.mark.parametrize("name", EXPLORERS)
+def test_each_explorer_module_as_the_page_loads_it_parses(name, tmp_path):
+    """The module anywidget sends (maths.js, ui.js and the explorer's file in one text) is valid JavaScript."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    module = tmp_path / f"{name}.mjs"
+    module.write_text(getattr(hw, name)()._esm)
+    done = subprocess.run([node, "--check", str(module)], check=False, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
 def test_subpixel_explorer_phase_sums_decide_a_flat_output():
     e = hw.subpixel_explorer()
     c = e.controls

@@ -1,5 +1,5 @@
 // checkerboard_explorer: uneven overlap, and what it does to a constant input.
-import { equalPhaseKernel, flatToGrid, interiorRange, ones, phaseCounts, stack, subKernels, total } from "./maths.js";
+import { equalPhaseKernel, ones, phaseCounts, stackWindows, valueRange, subKernels, total } from "./maths.js";
 import { fixed2, fmt, g, gridHtml, mount, panelsHtml, textHtml } from "./ui.js";
 
 export const INPUT = 8; // side of the constant input
@@ -44,17 +44,26 @@ export function checkerboardView(v, data) {
   const k = v.kernel_size, s = v.stride, layers = v.layers;
   const K = checkerKernel(v.kernel, k, s, data);
   const [side, margin] = checkerGeometry(k, s, layers);
-  const counts = stack(side, new Float64Array(k * k).fill(1), k, s, layers);
-  const Y = stack(side, Float64Array.from(K.flat()), k, s, layers);
-  const n = counts.m;
-  const [lo, hi] = interiorRange(counts.Y, n, margin), [ylo, yhi] = interiorRange(Y.Y, n, margin);
+  // The last layer is large (up to 617 x 617): compute only the central crop that is drawn, and one
+  // period of the interior. A constant input's output repeats every s**layers cells away from the
+  // borders (moving the input by one cell moves the output by s**layers), so that period holds the
+  // interior's smallest and largest values.
+  let n = side;
+  for (let l = 0; l < layers; l++) n = (n - 1) * s + k;
   const size = Math.min(n, VIEW), start = Math.max(0, Math.floor((n - VIEW) / 2));
+  const period = Math.min(s ** layers, n - 2 * margin);
+  const windows = [[start, start, size], [margin, margin, period]];
+  const ones = new Float64Array(k * k).fill(1);
+  const counts = stackWindows(side, ones, k, s, layers, windows);
+  const Y = v.kernel === "ones" ? counts : stackWindows(side, Float64Array.from(K.flat()), k, s, layers, windows);
+  const [lo, hi] = valueRange(counts.windows[1]), [ylo, yhi] = valueRange(Y.windows[1]);
   const px = Math.max(14, Math.min(34, Math.floor(560 / size)));
   const shown = n > VIEW ? `central ${size}x${size} of ${n}x${n}` : `${n}x${n}`;
-  const rounded = flatToGrid(Y.Y, n, start, size).map((row) => row.map((t) => Math.round(t * 10) / 10));
+  const grid = (flat) => Array.from({ length: size }, (_, i) => Array.from(flat.subarray(i * size, (i + 1) * size)));
+  const rounded = grid(Y.windows[0]).map((row) => row.map((t) => Math.round(t * 10) / 10));
   const panels = [
     gridHtml(K, `kernel K: ${k}x${k}`, "kernel", { cellPx: k > 6 ? 34 : 40 }),
-    gridHtml(flatToGrid(counts.Y, n, start, size), `stamps per cell (${shown})`, "output", { cellPx: px }),
+    gridHtml(grid(counts.windows[0]), `stamps per cell (${shown})`, "output", { cellPx: px }),
     gridHtml(rounded, "output of a constant input", "output", { cellPx: px, numbers: false }),
   ];
   let verdict;

@@ -186,6 +186,41 @@ export function stack(n, K, k, s, layers) {
   return { Y, m };
 }
 
+// A window (rows r0.., columns c0.., h x w) of one transposed convolution layer (no padding) of the
+// square X (side n, flat) with K (k x k, flat): each cell gathers the taps that land on it.
+export function transConvWindow(X, n, K, k, s, r0, c0, h, w) {
+  const Y = new Float64Array(h * w);
+  for (let r = 0; r < h; r++) {
+    for (let c = 0; c < w; c++) {
+      let sum = 0;
+      for (let a = (r0 + r) % s; a < k; a += s) {
+        const i = (r0 + r - a) / s;
+        if (i < 0 || i >= n) continue;
+        for (let b = (c0 + c) % s; b < k; b += s) {
+          const j = (c0 + c - b) / s;
+          if (j >= 0 && j < n) sum += X[i * n + j] * K[a * k + b];
+        }
+      }
+      Y[r * w + c] = sum;
+    }
+  }
+  return Y;
+}
+
+// `layers` stacked layers of a constant input (side n) with K, but of the last layer only the square
+// windows asked for ([row, column, side] each): the earlier layers are small, the last one is not.
+export function stackWindows(n, K, k, s, layers, windows) {
+  const before = stack(n, K, k, s, layers - 1);
+  const m = (before.m - 1) * s + k;
+  return { m, windows: windows.map(([r0, c0, size]) => transConvWindow(before.Y, before.m, K, k, s, r0, c0, size, size)) };
+}
+
+export function valueRange(Y) {
+  let min = Infinity, max = -Infinity;
+  for (const v of Y) { if (v < min) min = v; if (v > max) max = v; }
+  return [min, max];
+}
+
 // helpers.ops.interior: the square Y (side m) without `margin` cells on every border
 export function interiorRange(Y, m, margin) {
   const lo = m > 2 * margin ? margin : 0, hi = m > 2 * margin ? m - margin : m;

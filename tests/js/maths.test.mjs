@@ -133,3 +133,16 @@ test("ties round to even at any number of decimals, as Python's format does", as
   assert.equal(g(531441), "531441");
   assert.equal(g(1.5), "1.5");
 });
+
+test("a window of the last layer equals the same cells of the whole layer", async () => {
+  const { stackWindows, stack: whole } = await import("../../helpers/explorers/maths.js");
+  const K = Float64Array.from({ length: 25 }, (_, t) => (t * 7) % 5 + 0.5);
+  for (const [s, layers] of [[2, 2], [3, 3], [4, 2], [1, 3]]) {
+    const full = whole(8, K, 5, s, layers);
+    const { m, windows } = stackWindows(8, K, 5, s, layers, [[3, 5, 6]]);
+    assert.equal(m, full.m);
+    for (let r = 0; r < 6; r++) {
+      for (let c = 0; c < 6; c++) assert.ok(Math.abs(windows[0][r * 6 + c] - full.Y[(3 + r) * m + 5 + c]) < 1e-9);
+    }
+  }
+});
