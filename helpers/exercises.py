@@ -231,13 +231,15 @@ def check_trans_conv_via_matrix(fn):
 
 
 def check_equivalent_conv(fn):
-    """fn(X, K, stride, padding, dilation): F.conv_transpose2d computed with F.conv2d (zeros, pad, flip)."""
+    """fn(X, K, stride, padding, output_padding, dilation): F.conv_transpose2d computed with F.conv2d
+    (zeros, pad, flip) for one channel and a kernel K (kh, kw)."""
     gen = torch.Generator().manual_seed(5)
-    cases = [(_ints((h, w), gen), _ints((k, k), gen), s, p, d)
-             for h, w, k, s, p, d in [(2, 2, 2, 1, 0, 1), (2, 3, 3, 2, 1, 1), (3, 2, 2, 2, 0, 2),
-                                      (3, 3, 3, 3, 2, 2), (2, 2, 3, 1, 0, 3)]]
-    expected = lambda X, K, s, p, d: F.conv_transpose2d(X[None, None], K[None, None], stride=s, padding=p,
-                                                        dilation=d)[0, 0]
+    cases = [(_ints((h, w), gen), _ints(kernel, gen), s, p, a, d)
+             for h, w, kernel, s, p, a, d in [(2, 2, (2, 2), 1, 0, 0, 1), (2, 3, (3, 2), 2, 1, 1, 1),
+                                              (3, 2, (2, 3), 2, 0, 1, 2), (3, 3, (3, 3), 3, 2, 2, 2),
+                                              (2, 2, (3, 1), 1, 0, 0, 3), (3, 3, (1, 3), 2, 2, 1, 2)]]
+    expected = lambda X, K, s, p, a, d: F.conv_transpose2d(X[None, None], K[None, None], stride=s, padding=p,
+                                                           output_padding=a, dilation=d)[0, 0]
     return _run(fn, cases, expected)
 
 

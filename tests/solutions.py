@@ -52,14 +52,13 @@ def trans_conv_via_matrix(Y, K, input_shape, stride, padding):
     return (W.T @ Y.reshape(-1)).reshape(input_shape)
 
 
-def equivalent_conv(X, K, stride, padding, dilation):
+def equivalent_conv(X, K, stride, padding, output_padding, dilation):
     import torch.nn.functional as F
 
-    k = K.shape[0]
     Xz = torch.zeros(((X.shape[0] - 1) * stride + 1, (X.shape[1] - 1) * stride + 1))
     Xz[::stride, ::stride] = X
-    q = dilation * (k - 1) - padding
-    Xp = F.pad(Xz, [q] * 4)
+    qh, qw = (dilation * (k - 1) - padding for k in K.shape)
+    Xp = F.pad(Xz, (qw, qw + output_padding, qh, qh + output_padding))
     return F.conv2d(Xp[None, None], K.flip(0, 1)[None, None], dilation=dilation)[0, 0]
 
 

@@ -73,8 +73,9 @@ CHECKERS = {
         (lambda Y, K, shape, s, p: solutions.trans_conv_via_matrix(Y, K, shape, 1, p), "raised"),
     ]),
     "check_equivalent_conv": (solutions.equivalent_conv, [
-        (lambda X, K, s, p, d: solutions.equivalent_conv(X, K.flip(0, 1), s, p, d), "values differ"),
-        (lambda X, K, s, p, d: solutions.equivalent_conv(X, K, s, p, 1), "returned shape"),
+        (lambda X, K, s, p, a, d: solutions.equivalent_conv(X, K.flip(0, 1), s, p, a, d), "values differ"),
+        (lambda X, K, s, p, a, d: solutions.equivalent_conv(X, K, s, p, a, 1), "returned shape"),
+        (lambda X, K, s, p, a, d: solutions.equivalent_conv(X, K, s, p, 0, d), "returned shape"),
     ]),
     "check_overlap_count": (solutions.overlap_count, [
         (lambda n, k, s: [1] * ((n - 1) * s + k), "values differ"),
