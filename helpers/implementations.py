@@ -154,6 +154,8 @@ def trans_conv_subpixel(X, K, stride=1, padding=0, output_padding=0, dilation=1,
     n, g, c_group = a.X.shape[0], a.groups, a.K.shape[1]
     (sh, sw), (ph, pw), (ho, wo) = a.stride, a.padding, a.output_shape
     weight, (qh, qw) = subpixel_weight(a.K, a.stride, a.dilation, g)
+    # PixelShuffle's channel order (group, c, rh, rw) -> (group, rh, rw, c), for the interleave below
+    weight = weight.reshape(g, c_group, sh * sw, -1, qh, qw).transpose(1, 2).reshape(weight.shape)
     # every phase of every output channel at once; channels_last is the layout oneDNN's conv prefers
     last = torch.channels_last
     phases = F.conv2d(a.X.contiguous(memory_format=last), weight.contiguous(memory_format=last),
@@ -176,9 +178,13 @@ def subpixel_weight(K, stride, dilation=(1, 1), groups=1):
     (q_h, q_w), the taps per phase, for K (C_in, C_out/groups, kH, kW) and (h, w) pairs stride and
     dilation.
 
-    Output channel (group, r_h, r_w, c) holds the sub-kernel of phase (r_h, r_w): K's taps a with
-    d*a = r mod s (K[:, c, r_h::s_h, r_w::s_w] when d = 1), padded with zeros to q taps and turned
-    by 180 degrees, so that F.conv2d (a correlation) computes the convolution.
+    Output channel (group, c, r_h, r_w) holds the sub-kernel of phase (r_h, r_w) for output channel
+    c of the group: K's taps a with d*a = r mod s (K[:, c, r_h::s_h, r_w::s_w] when d = 1), padded
+    with zeros after its last tap to q taps and turned by 180 degrees, so that F.conv2d (a
+    correlation) computes the convolution. That is nn.PixelShuffle's order (output channel j reads
+    channels j*s*s to j*s*s + s*s - 1, phase by phase), so with s_h = s_w = s, F.conv2d(X, weight,
+    padding=q - 1, groups=groups), then nn.PixelShuffle(s), then the crop of the padding, equals
+    F.conv_transpose2d.
     Introduced in 04-checkerboard-artifacts.ipynb.
     """
     c_in, c_group, kh, kw = K.shape
@@ -188,7 +194,7 @@ def subpixel_weight(K, stride, dilation=(1, 1), groups=1):
     qh, qw = -(-span_h // sh), -(-span_w // sw)
     spread = K.new_zeros((c_in, c_group, qh * sh, qw * sw))
     spread[:, :, :span_h:dh, :span_w:dw] = K
-    # tap a = q*s + r: split each axis into (q, r), order the channels (r_h, r_w, c) within a group
-    sub = spread.reshape(c_in, c_group, qh, sh, qw, sw).permute(0, 3, 5, 1, 2, 4).flip(-2, -1)
-    per_group = sub.reshape(groups, c_in // groups, sh * sw * c_group, qh, qw).transpose(1, 2)
+    # tap a = q*s + r: split each axis into (q, r), order the channels (c, r_h, r_w) within a group
+    sub = spread.reshape(c_in, c_group, qh, sh, qw, sw).permute(0, 1, 3, 5, 2, 4).flip(-2, -1)
+    per_group = sub.reshape(groups, c_in // groups, c_group * sh * sw, qh, qw).transpose(1, 2)
     return per_group.reshape(groups * sh * sw * c_group, c_in // groups, qh, qw), (qh, qw)

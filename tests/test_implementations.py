@@ -231,3 +231,17 @@ def test_subpixel_passes_gradients_like_the_operator():
         f(Xg, Kg, stride=2, padding=1, output_padding=1).square().sum().backward()
         grads.append((Xg.grad, Kg.grad))
     torch.testing.assert_close(grads[0], grads[1])
+
+
+def test_subpixel_weight_then_pixel_shuffle_is_the_transposed_convolution():
+    # several output channels and groups: the weight's channels must be in PixelShuffle's order
+    g = torch.Generator().manual_seed(1)
+    cases = [(3, 2, 1, 2, 3, 0), (4, 3, 2, 2, 4, 1), (2, 2, 2, 3, 5, 2)]
+    for c_in, c_group, groups, s, k, p in cases:
+        X = torch.randn(2, c_in, 5, 4, generator=g)
+        K = torch.randn(c_in, c_group, k, k, generator=g)
+        weight, (q, _) = implementations.subpixel_weight(K, (s, s), groups=groups)
+        shuffled = torch.nn.PixelShuffle(s)(F.conv2d(X, weight, padding=q - 1, groups=groups))
+        Y = F.conv_transpose2d(X, K, stride=s, padding=p, groups=groups)
+        H, W = Y.shape[-2:]
+        torch.testing.assert_close(shuffled[..., p:p + H, p:p + W], Y)
