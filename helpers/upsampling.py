@@ -27,10 +27,11 @@ def sample_image(size=(120, 104)):
 
 def bilinear_kernel(factor):
     """The (2s, 2s) kernel with which ConvTranspose2d(kernel_size=2s, stride=s, padding=s/2) upsamples
-    bilinearly by s, as in d2l's FCN section. `factor` is an even positive int (or 1)."""
+    bilinearly by s, as in d2l's FCN section. `factor` is an even positive int: for an odd one
+    (1 included) padding = factor/2 is not a whole number, and the layer would not upsample by s."""
     s = _checks.positive_int(factor, "factor")
-    if s > 1 and s % 2:
-        raise ValueError(f"factor must be 1 or even, so that padding = factor/2 is a whole number; got {s}")
+    if s % 2:
+        raise ValueError(f"factor must be even, so that padding = factor/2 is whole; got {s}")
     k = 2 * s
     center = (k - 1) / 2 if k % 2 == 0 else s - 1
     og = torch.arange(k, dtype=torch.float32)
