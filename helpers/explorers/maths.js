@@ -297,8 +297,7 @@ function linearIndex(n, s) {
   });
 }
 
-export const METHODS = ["transposed conv, bilinear kernel", "F.interpolate bilinear", "F.interpolate nearest",
-  "pixel shuffle"];
+export const METHODS = ["transposed conv, bilinear kernel", "F.interpolate bilinear", "F.interpolate nearest"];
 
 // helpers.upsampling.upsample: x (h x w, flat) upsampled by s with one of METHODS
 export function upsample(x, h, w, method, s) {
@@ -327,8 +326,8 @@ export function upsample(x, h, w, method, s) {
           + u * ((1 - v) * x[i1 * w + j0] + v * x[i1 * w + j1]);
       }
     }
-  } else if (method === METHODS[2] || method === METHODS[3]) {
-    // nearest neighbour; pixel shuffle of s*s copies of x places the same value on every sub-pixel
+  } else if (method === METHODS[2]) {
+    // nearest neighbour: every sub-pixel of a block takes the value of its input pixel
     for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) y[r * W + c] = x[Math.floor(r / s) * w + Math.floor(c / s)];
   } else {
     throw new Error(`method must be one of ${METHODS.join(", ")}; got ${method}`);
