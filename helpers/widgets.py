@@ -601,16 +601,20 @@ def _equivalent_view(stride, padding, flip):
     hi = max(float(Y.max()), float(expected.max()))
     panels = [
         plots.grid_html(X, "input X", "input", cell_px=40),
-        plots.grid_html(Xp, f"{s - 1} zeros between, {q} around", "input", highlight=originals, cell_px=36),
+        plots.grid_html(Xp, f"{_zeros(s - 1)} between, {q} around", "input", highlight=originals, cell_px=36),
         plots.grid_html(used, "kernel, flipped" if flip else "kernel, not flipped", "kernel", cell_px=40),
         plots.grid_html(Y, "direct convolution", "output", lo, hi, cell_px=36),
-        plots.grid_html(expected, "F.conv_transpose2d", "output", lo, hi, cell_px=36),
+        plots.grid_html(expected, "transposed convolution", "output", lo, hi, cell_px=36),
     ]
     same = Y.shape == expected.shape and torch.equal(Y, expected)
-    caption = (f"Insert {s - 1} zero(s) between input elements, pad by k-1-p = {k}-1-{p} = {q}, "
+    caption = (f"Insert {_zeros(s - 1)} between input elements, pad by k-1-p = {k}-1-{p} = {q}, "
                f"{'flip the kernel, ' if flip else 'do not flip the kernel, '}and convolve with stride 1: "
                f"{'the result equals' if same else 'the result differs from'} the transposed convolution.")
     return plots.panels_html(panels, caption)
+
+
+def _zeros(n):
+    return f"{n} zero" if n == 1 else f"{n} zeros"
 
 
 CHECKER_INPUT = 8  # smallest side of the constant input in checkerboard_explorer

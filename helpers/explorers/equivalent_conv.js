@@ -2,6 +2,8 @@
 import { conv2d, shape, transConv, zeros } from "./maths.js";
 import { gridHtml, mount, panelsHtml } from "./ui.js";
 
+const zerosWord = (n) => (n === 1 ? "1 zero" : `${n} zeros`);
+
 export function equivalentView(v, data) {
   const X = data.x, K = data.k, s = v.stride, p = v.padding, k = K.length;
   const expected = transConv(X, K, { stride: s, padding: p });
@@ -20,12 +22,12 @@ export function equivalentView(v, data) {
   const same = Y.length === expected.length && Y.every((row, i) => row.every((t, j) => t === expected[i][j]));
   const panels = [
     gridHtml(X, "input X", "input", { cellPx: 40 }),
-    gridHtml(Xp, `${s - 1} zeros between, ${q} around`, "input", { highlight: originals, cellPx: 36 }),
+    gridHtml(Xp, `${zerosWord(s - 1)} between, ${q} around`, "input", { highlight: originals, cellPx: 36 }),
     gridHtml(used, v.flip ? "kernel, flipped" : "kernel, not flipped", "kernel", { cellPx: 40 }),
     gridHtml(Y, "direct convolution", "output", { vmin: lo, vmax: hi, cellPx: 36 }),
-    gridHtml(expected, "F.conv_transpose2d", "output", { vmin: lo, vmax: hi, cellPx: 36 }),
+    gridHtml(expected, "transposed convolution", "output", { vmin: lo, vmax: hi, cellPx: 36 }),
   ];
-  const caption = `Insert ${s - 1} zero(s) between input elements, pad by k-1-p = ${k}-1-${p} = ${q}, `
+  const caption = `Insert ${zerosWord(s - 1)} between input elements, pad by k-1-p = ${k}-1-${p} = ${q}, `
     + `${v.flip ? "flip the kernel, " : "do not flip the kernel, "}and convolve with stride 1: `
     + `${same ? "the result equals" : "the result differs from"} the transposed convolution.`;
   return panelsHtml(panels, caption);
