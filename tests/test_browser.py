@@ -250,6 +250,12 @@ def test_notebook_runs_in_jupyterlab(path, browser, lab, latencies):
         page.close()
 
 
+def shown_sources(path):
+    """How many code cells are tagged show-source: code that is itself the lesson, shown in the lecture view."""
+    cells = json.loads(path.read_text())["cells"]
+    return sum(1 for c in cells if c["cell_type"] == "code" and "show-source" in c["metadata"].get("tags", []))
+
+
 LECTURE = NOTEBOOKS  # every notebook: the explorers where there are some, and what every output reads as
 BOOLEANS = re.compile(r"^[\[(]?\s*(True|False)(\s*,\s*(True|False))*\s*,?\s*[\])]?$")
 
@@ -273,7 +279,9 @@ def test_lecture_view_in_voila(path, browser, voila, latencies):
         page.wait_for_function(f"() => document.querySelectorAll('{selector}').length >= {expected}"
                                " && document.querySelectorAll('.jp-Cell').length > 0", timeout=240000)
         check_page(page, selector, expected, path.name)
-        assert page.locator(".jp-InputArea-editor:visible").count() == 0, "the lecture view shows code"
+        shown = page.locator('[data-lecture-shown="source"] .jp-InputArea-editor:visible').count()
+        assert shown == shown_sources(path), "the code of cells tagged show-source is missing"
+        assert page.locator(".jp-InputArea-editor:visible").count() == shown, "the lecture view shows code"
         assert "Traceback" not in page.content()
         check_lecture_outputs(page)
         page.screenshot(path=str(ARTIFACTS / f"voila-{path.stem}.png"))
