@@ -85,7 +85,7 @@ test("upsampling: bilinear kernel, F.interpolate bilinear and nearest on small i
   const row = Float64Array.from([0, 1]);
   assert.deepEqual(Array.from(upsample(row, 1, 2, METHODS[1], 2)), [0, 0.25, 0.75, 1, 0, 0.25, 0.75, 1]);
   assert.deepEqual(Array.from(upsample(row, 1, 2, METHODS[2], 2)), [0, 0, 1, 1, 0, 0, 1, 1]);
-  assert.deepEqual(Array.from(upsample(row, 1, 2, METHODS[3], 2)), [0, 0, 1, 1, 0, 0, 1, 1]);
+  assert.equal(METHODS.length, 3);
   // the transposed convolution with the bilinear kernel: interior rows as interpolation, edges fall off
   assert.deepEqual(Array.from(upsample(Float64Array.from([1, 1]), 1, 2, METHODS[0], 2)).slice(0, 4), [0.5625, 0.75, 0.75, 0.5625]);
   assert.deepEqual(Array.from(avgPool(Float64Array.from([1, 3, 5, 7]), 2, 2, 2)), [4]);
