@@ -725,8 +725,7 @@ def _checkerboard_view(stride, kernel_size, layers, kernel):
     panels = [
         plots.grid_html(K, f"kernel K: {k}x{k}", "kernel", cell_px=34 if k > 6 else 40),
         plots.grid_html(counts[crop, crop], f"stamps per cell ({shown})", "output", cell_px=px),
-        plots.grid_html(Y[crop, crop].round(decimals=1), "output of a constant input", "output", cell_px=px,
-                        numbers=False),
+        plots.grid_html(Y[crop, crop], "output of a constant input", "output", cell_px=px),
     ]
     if lo == hi:
         verdict = "even: every interior cell receives the same number of stamps"
@@ -796,7 +795,12 @@ def _upsampling_view(method, factor):
     return plots.panels_html(panels, "", plots.text_html(lines))
 
 
-SUBPIXEL_INPUT = 4  # side of the constant input in subpixel_explorer
+SUBPIXEL_INPUT = 4  # smallest side of the constant input in subpixel_explorer (grows with the kernel)
+
+
+def subpixel_side(kernel_size, stride):
+    """The side of subpixel_explorer's constant input: every phase keeps cells away from the border."""
+    return max(SUBPIXEL_INPUT, -(-kernel_size // stride) + 2)
 SUBPIXEL_KERNELS = {
     "ones": lambda k, s: torch.ones(k, k, dtype=torch.float64),
     "equal phase sums": equal_phase_kernel,
@@ -862,7 +866,7 @@ def _subpixel_view(stride, kernel_size, kernel):
             sums.append(float(sub.sum()))
             title = f"K[{r}::{s}, {c}::{s}], sum {plots.fmt(sub.sum())}"
             panels.append(f'<div style="{band}">{plots.grid_html(sub, title, "kernel", cell_px=30)}</div>')
-    n = SUBPIXEL_INPUT
+    n = subpixel_side(k, s)
     Y = torch.nn.functional.conv_transpose2d(torch.ones(1, 1, n, n, dtype=torch.float64), K[None, None],
                                              stride=s)[0, 0]
     panels.append(_phase_grid_html(Y, s, f"constant input {n}x{n} of ones, output by phase"))

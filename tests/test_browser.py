@@ -390,7 +390,7 @@ def torch_grids(name, v):
         return {("output", 0): Y[0, 0, start:start + size, start:start + size]}
     if name == "subpixel_explorer":
         K = hw.SUBPIXEL_KERNELS[v["kernel"]](v["kernel_size"], v["stride"])
-        n = hw.SUBPIXEL_INPUT
+        n = hw.subpixel_side(v["kernel_size"], v["stride"])
         return {("output", -1): F.conv_transpose2d(torch.ones(1, 1, n, n, dtype=torch.float64), batch(K),
                                                    stride=v["stride"])[0, 0]}
     return {}

@@ -410,9 +410,12 @@ def test_subpixel_explorer_phase_sums_decide_a_flat_output():
         c["kernel"].value, c["stride"].value, c["kernel_size"].value = kernel, s, k
         assert not error_shown(e)
         K = hw.SUBPIXEL_KERNELS[kernel](k, s)
-        n = hw.SUBPIXEL_INPUT
+        n = hw.subpixel_side(k, s)
         Y = F.conv_transpose2d(torch.ones(1, 1, n, n, dtype=torch.float64), K[None, None], stride=s)[0, 0]
         torch.testing.assert_close(grid(e, "output"), Y.float(), atol=0.0051, rtol=0)  # 2 decimals
+        if kernel == "equal phase sums" and k >= s:  # every phase shows the common sum away from the border
+            total = float(K[::s, ::s].sum())
+            assert all(((Y[r::s, q::s] - total).abs() < 1e-9).any() for r in range(s) for q in range(s))
         sums = [float(K[r::s, q::s].sum()) for r in range(s) for q in range(s) if K[r::s, q::s].numel()]
         titles = re.findall(r"K\[(\d)::\d, (\d)::\d\], sum ([0-9.]+)", e.view.value)
         assert len(titles) == len(sums) and all(abs(float(t[2]) - v) < 0.006 for t, v in zip(titles, sums))

@@ -2,7 +2,7 @@
 import { equalPhaseKernel, ones, phaseCounts, subKernels, total, transConv } from "./maths.js";
 import { escapeHtml, fmt, gridHtml, mount, panelsHtml, ROLE_COLORS, textHtml } from "./ui.js";
 
-export const SUBPIXEL_INPUT = 4; // side of the constant input
+export const SUBPIXEL_INPUT = 4; // smallest side of the constant input (it grows with the kernel)
 
 // The colour of phase (r, c) = (row mod s, column mod s): light hues, one per phase
 export function phaseColor(r, c, s) {
@@ -40,8 +40,9 @@ export function subpixelView(v, data) {
     panels.push(`<div style="${band}">${gridHtml(sub, `K[${r}::${s}, ${c}::${s}], sum ${fmt(total(sub))}`, "kernel",
       { cellPx: 30 })}</div>`);
   });
-  const Y = transConv(ones(SUBPIXEL_INPUT, SUBPIXEL_INPUT), K, { stride: s });
-  panels.push(phaseGridHtml(Y, s, `constant input ${SUBPIXEL_INPUT}x${SUBPIXEL_INPUT} of ones, output by phase`));
+  const n = Math.max(SUBPIXEL_INPUT, Math.ceil(k / s) + 2); // every phase keeps cells away from the border
+  const Y = transConv(ones(n, n), K, { stride: s });
+  panels.push(phaseGridHtml(Y, s, `constant input ${n}x${n} of ones, output by phase`));
   const empty = phaseCounts(k, s).filter((t) => t === 0).length;
   let verdict;
   if (empty) {
@@ -54,7 +55,7 @@ export function subpixelView(v, data) {
       : `The phase sums differ (${fmt(lo)} to ${fmt(hi)}): away from the borders each phase shows its own sum, `
         + `a pattern that repeats every ${s} cells: the checkerboard.`;
   }
-  const lines = [`Y = F.conv_transpose2d(ones(${SUBPIXEL_INPUT}, ${SUBPIXEL_INPUT}), K, stride=${s}); `
+  const lines = [`Y = F.conv_transpose2d(ones(${n}, ${n}), K, stride=${s}); `
     + `output cell (i, j) uses only the taps of K[i mod ${s}::${s}, j mod ${s}::${s}]`];
   return panelsHtml(panels, verdict, textHtml(lines));
 }
