@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Every benchmark in one run: the implementations against torch's operator, the explorers' update latency,
+"""Every benchmark in one run: the implementations against torch's operator, the explorers' slider-to-page
+latency in Chromium (JupyterLab and the Voila lecture view), the web book's page loads and slider latency,
 and the wall time of the notebook suite under strict nbval.
 
     python3 tasks.py bench          (or: .venv/bin/python benchmarks/run.py [--quick] [--skip-notebooks]
@@ -9,6 +10,7 @@ Times are the best of several rounds (helpers.costs.seconds); ratios are to F.co
 input in the same run, so they mean more than the absolute times on a shared machine.
 """
 import argparse
+import importlib.util
 import statistics
 import subprocess
 import sys
@@ -23,8 +25,15 @@ import widget_latency
 from helpers import costs, trans_conv_output_shape
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tasks import NBVAL  # noqa: E402  (the same nbval arguments as `python3 tasks.py test`)
+
+
+def nbval_arguments():
+    """tasks.NBVAL: the same nbval arguments as `python3 tasks.py test`, read from tasks.py itself."""
+    spec = importlib.util.spec_from_file_location("tasks", ROOT / "tasks.py")
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+    return tasks.NBVAL
+
 
 # (what, batch, channels, n): every case uses kernel 4, stride 2, padding 1, float32
 CASES = [
@@ -119,13 +128,20 @@ def format_bytes(n):
 
 
 def explorers(quick):
-    print("\n## Explorers, update latency (set a control -> view redrawn, in the kernel)")
+    print("\n## Explorers, slider to page in Chromium (key press -> view redrawn), JupyterLab and Voila")
     widget_latency.report(3 if quick else 20)
+
+
+def site(quick):
+    print("\n## The web book: page loads and slider to page, in Chromium, no kernel")
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "site_latency.py"),
+           *(["--loads", "1", "--moves", "5"] if quick else [])]
+    return subprocess.run(cmd, cwd=ROOT).returncode
 
 
 def notebooks():
     print("\n## Notebook suite under strict nbval (install excluded)")
-    cmd = [sys.executable, "-m", "pytest", "notebooks", *NBVAL, "-q"]
+    cmd = [sys.executable, "-m", "pytest", "notebooks", *nbval_arguments(), "-q"]
     print("+", " ".join(cmd[2:]), flush=True)
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
@@ -152,6 +168,7 @@ def main():
     implementations(args.quick)
     subpixel(args.quick)
     explorers(args.quick)
+    site(args.quick)
     return 0 if args.skip_notebooks else notebooks()
 
 
