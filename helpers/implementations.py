@@ -145,7 +145,8 @@ def trans_conv_subpixel(X, K, stride=1, padding=0, output_padding=0, dilation=1,
     phase is an ordinary convolution of X with its own (flipped) sub-kernel, no zero is inserted
     into X, and the s_h*s_w phases are computed at once as the output channels of one F.conv2d.
     Dilation d > 1 is supported: the kernel is spread out by d first (zero taps in the sub-kernels).
-    Same inputs, shapes and refusals as helpers.trans_conv. Non-finite values: the sub-kernels hold
+    Same inputs, shapes and refusals as helpers.trans_conv. With a square stride the interleave is
+    F.pixel_shuffle and the result is a cropped view of its output (no copy for the crop). Non-finite values: the sub-kernels hold
     zero taps (between dilated taps, or where s does not divide d*(k-1) + 1), and 0 * inf = NaN, so an
     inf or NaN in X can give NaN in more cells than F.conv_transpose2d does.
     Introduced in 04-checkerboard-artifacts.ipynb.
@@ -154,10 +155,16 @@ def trans_conv_subpixel(X, K, stride=1, padding=0, output_padding=0, dilation=1,
     n, g, c_group = a.X.shape[0], a.groups, a.K.shape[1]
     (sh, sw), (ph, pw), (ho, wo) = a.stride, a.padding, a.output_shape
     weight, (qh, qw) = subpixel_weight(a.K, a.stride, a.dilation, g)
-    # PixelShuffle's channel order (group, c, rh, rw) -> (group, rh, rw, c), for the interleave below
+    last = torch.channels_last  # the layout oneDNN's convolution prefers
+    h_all, w_all = ph + ho, pw + wo
+    if sh == sw and h_all <= (a.X.shape[2] + qh - 1) * sh and w_all <= (a.X.shape[3] + qw - 1) * sw:
+        # every phase of every output channel at once, then PixelShuffle's interleave, then the crop
+        phases = F.conv2d(a.X.contiguous(memory_format=last), weight.contiguous(memory_format=last),
+                          padding=(qh - 1, qw - 1), groups=g)
+        return a.restore(F.pixel_shuffle(phases, sh)[..., ph:ph + ho, pw:pw + wo])
+    # Rectangular strides, or output_padding past the interleaved rows: the same steps, interleaved
+    # by hand. PixelShuffle's channel order (group, c, rh, rw) -> (group, rh, rw, c) first.
     weight = weight.reshape(g, c_group, sh * sw, -1, qh, qw).transpose(1, 2).reshape(weight.shape)
-    # every phase of every output channel at once; channels_last is the layout oneDNN's conv prefers
-    last = torch.channels_last
     phases = F.conv2d(a.X.contiguous(memory_format=last), weight.contiguous(memory_format=last),
                       padding=(qh - 1, qw - 1), groups=g)  # (N, g*sh*sw*c_group, hp, wp)
     hp, wp = phases.shape[-2:]
