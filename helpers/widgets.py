@@ -618,7 +618,7 @@ def _zeros(n):
 
 
 CHECKER_INPUT = 8  # smallest side of the constant input in checkerboard_explorer
-CHECKER_VIEW = 24  # the explorer shows at most this many central rows and columns
+CHECKER_VIEW = 16  # the explorer shows at most this many central rows and columns (legible, quick to draw)
 
 
 def checker_geometry(kernel_size, stride, layers):

@@ -3,7 +3,7 @@ import { equalPhaseKernel, ones, phaseCounts, stackWindows, valueRange, subKerne
 import { fixed2, fmt, g, gridHtml, mount, panelsHtml, textHtml } from "./ui.js";
 
 export const INPUT = 8; // side of the constant input
-export const VIEW = 24; // at most this many central rows and columns are drawn
+export const VIEW = 16; // at most this many central rows and columns are drawn (legible, quick to draw)
 
 // helpers.widgets.checker_geometry: the input side (at least INPUT) and the margin of cells that feel
 // the edges (k input cells per layer, s times over), chosen so that some interior is left
