@@ -199,8 +199,11 @@ def subpixel_weight(K, stride, dilation=(1, 1), groups=1):
     # the kernel spread out by the dilation, then padded so that each axis is whole phases long
     span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
     qh, qw = -(-span_h // sh), -(-span_w // sw)
-    spread = K.new_zeros((c_in, c_group, qh * sh, qw * sw))
-    spread[:, :, :span_h:dh, :span_w:dw] = K
+    if (dh, dw) == (1, 1) and (span_h, span_w) == (qh * sh, qw * sw):
+        spread = K  # the stride divides the kernel: nothing to spread or pad
+    else:
+        spread = K.new_zeros((c_in, c_group, qh * sh, qw * sw))
+        spread[:, :, :span_h:dh, :span_w:dw] = K
     # tap a = q*s + r: split each axis into (q, r), order the channels (c, r_h, r_w) within a group
     sub = spread.reshape(c_in, c_group, qh, sh, qw, sw).permute(0, 1, 3, 5, 2, 4).flip(-2, -1)
     per_group = sub.reshape(groups, c_in // groups, c_group * sh * sw, qh, qw).transpose(1, 2)
