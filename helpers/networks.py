@@ -32,18 +32,9 @@ def checkerboard_score(Y, stride=2):
     share of spectral energy at the frequencies that are multiples of H/s and W/s, without the zero
     frequency. A flat image scores 0, a pure checkerboard 1.
     """
-    s = _checks.positive_int(stride, "stride")
-    Y = _checks.tensor(Y, "Y").double()
-    if Y.ndim == 2:
-        Y = Y[None]
-    if Y.ndim != 3:
-        raise ValueError(f"Y must have shape (H, W) or (C, H, W); got shape {tuple(Y.shape)}")
-    C, H, W = Y.shape
-    if H % s or W % s:
-        raise ValueError(f"H and W must be multiples of stride={s}; got H={H}, W={W}")
-    centred = Y - Y.mean(dim=(1, 2), keepdim=True)
-    phases = centred.reshape(C, H // s, s, W // s, s).mean(dim=(1, 3))  # (C, s, s)
-    periodic = (phases**2).sum() * (H // s) * (W // s)
+    Y, centred, phases = _phase_means(Y, stride)
+    (_, H, W), (_, s_h, s_w) = Y.shape, phases.shape
+    periodic = (phases**2).sum() * (H // s_h) * (W // s_w)
     total = (centred**2).sum()
     if total <= 1e-24 * (Y**2).sum():  # flat, up to rounding
         return 0.0
@@ -58,6 +49,12 @@ def checkerboard_amplitude(Y, stride=2):
     cells equals sqrt(checkerboard_score(Y)) times Y's standard deviation (about its per-channel
     means). A flat image gives 0, a checkerboard of values m - a and m + a gives a.
     """
+    _, _, phases = _phase_means(Y, stride)
+    return float((phases**2).mean().sqrt())
+
+
+def _phase_means(Y, stride):
+    """Y as (C, H, W) float64, Y minus its per-channel mean, and the latter's phase means (C, s, s)."""
     s = _checks.positive_int(stride, "stride")
     Y = _checks.tensor(Y, "Y").double()
     if Y.ndim == 2:
@@ -68,8 +65,7 @@ def checkerboard_amplitude(Y, stride=2):
     if H % s or W % s:
         raise ValueError(f"H and W must be multiples of stride={s}; got H={H}, W={W}")
     centred = Y - Y.mean(dim=(1, 2), keepdim=True)
-    phases = centred.reshape(C, H // s, s, W // s, s).mean(dim=(1, 3))  # (C, s, s)
-    return float((phases**2).mean().sqrt())
+    return Y, centred, centred.reshape(C, H // s, s, W // s, s).mean(dim=(1, 3))
 
 
 def icnr_(weight, stride=2):
