@@ -19,7 +19,6 @@ import warnings
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 import widget_latency
 from helpers import costs, trans_conv_output_shape

@@ -12,7 +12,6 @@ the target is a p95 of at most 16 ms (one frame at 60 Hz). Needs Chromium (skipp
 without it). The table is also written to artifacts/browser/widget_latency.txt.
 """
 import argparse
-import json
 import shutil
 import statistics
 import sys
@@ -67,21 +66,17 @@ def explorers_in(page, selector):
 def measure(moves, only=()):
     """{(view, notebook, explorer index, explorer name): [ms, ...]} for every explorer of every notebook."""
     import test_browser as tb
+    from conftest import CHROMIUM_ARGS, chromium_path
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     results = {}
     work = Path(tempfile.mkdtemp(prefix="widget-latency-"))
     try:
-        shutil.copytree(ROOT / "notebooks", work / "notebooks")
-        for sub in ("settings", "workspaces", "runtime"):
-            (work / sub).mkdir()
-        tracker = work / "settings/@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
-        tracker.parent.mkdir(parents=True)
-        tracker.write_text(json.dumps({"windowingMode": "none"}))
+        tb.prepare_workdir(work)
         pages = [p for p in tb.NOTEBOOKS if tb.explorer_cells(p) and (not only or any(o in p.name for o in only))]
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=tb.chromium_path(), args=tb.CHROMIUM_ARGS)
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             for view, start in (("lab", start_lab), ("voila", start_voila)):
                 url, process = start(tb, work)
                 try:
@@ -147,9 +142,9 @@ def open_page(tb, page, view, url, path):
 
 def report(repeat, only=()):
     """Print one line per explorer and view (moves, p50, p95, max), then the worst p95."""
-    import test_browser as tb
+    from conftest import chromium_path
 
-    if tb.chromium_path() is None:
+    if chromium_path() is None:
         print("Chromium is not installed: no explorer latency (Debian/Ubuntu: apt-get install chromium)")
         return
     results = measure(5 * repeat, only)

@@ -1,3 +1,5 @@
+import importlib.util
+import os
 import sys
 import time
 from pathlib import Path
@@ -6,6 +8,39 @@ import pytest
 
 # tests/solutions.py holds the exercises' reference solutions
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _offline():
+    """site_builder/offline.py (Chromium's path and arguments, the offline server), as module `offline`."""
+    if "offline" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("offline", ROOT / "site_builder" / "offline.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["offline"] = module
+    return sys.modules["offline"]
+
+
+CHROMIUM_ARGS, chromium_path = _offline().CHROMIUM_ARGS, _offline().chromium_path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright; skipped without it, unless REQUIRE_BROWSER is set."""
+    path = chromium_path()
+    if path is None:
+        message = "Chromium is not installed (Debian/Ubuntu: apt-get install chromium)"
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
 
 LATENCY_REPORT = pytest.StashKey[str]()
 LATENCY_FILE = Path(__file__).resolve().parents[1] / "artifacts" / "browser" / "latency.txt"

@@ -27,21 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 ARTIFACTS = ROOT / "artifacts" / "browser"
 TOKEN = "browser-test-token"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 MOVES = 20  # slider moves per explorer for the latency figures
 
 
 def explorer_cells(path):
     cells = json.loads(path.read_text())["cells"]
     return sum(1 for c in cells if c["cell_type"] == "code" and "_explorer(" in "".join(c["source"]))
-
-
-def chromium_path():
-    for candidate in (os.environ.get("CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
 
 
 def free_port():
@@ -62,34 +53,22 @@ def wait_for(url, seconds=90):
     raise TimeoutError(f"nothing answered at {url} within {seconds} s")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        message = "Chromium is not installed (Debian/Ubuntu: apt-get install chromium)"
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+def prepare_workdir(work):
+    """A copy of the notebooks in `work`, with JupyterLab's settings, workspaces and runtime folders;
+    every cell rendered, not only those in view, so that every explorer is on the page at once."""
+    shutil.copytree(ROOT / "notebooks", work / "notebooks")
+    for sub in ("settings", "workspaces", "runtime"):
+        (work / sub).mkdir()
+    tracker = work / "settings/@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text(json.dumps({"windowingMode": "none"}))
+    return work
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
-    work = tmp_path_factory.mktemp("pages")
-    shutil.copytree(ROOT / "notebooks", work / "notebooks")
-    for sub in ("settings", "workspaces", "runtime"):
-        (work / sub).mkdir()
-    # render every cell, not only those in view, so that every explorer is on the page at once
-    tracker = work / "settings/@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
-    tracker.parent.mkdir(parents=True)
-    tracker.write_text(json.dumps({"windowingMode": "none"}))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return work
+    return prepare_workdir(tmp_path_factory.mktemp("pages"))
 
 
 def serve(cmd, url, work):
