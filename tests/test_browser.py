@@ -240,8 +240,10 @@ BOOLEANS = re.compile(r"^[\[(]?\s*(True|False)(\s*,\s*(True|False))*\s*,?\s*[\])
 
 
 def check_lecture_outputs(page):
-    """What a class sees: no output that reads as a bare True/False (or a list of them), no exercise stub."""
-    texts = page.locator(".jp-OutputArea-output:visible").all_inner_texts()
+    """What a class sees: no cell output that reads as a bare True/False (or a list of them), no exercise
+    stub. Read per cell: a print may reach the page as several stream pieces ("...:" then " True")."""
+    texts = page.locator(".jp-Cell-outputArea:visible").all_inner_texts()
+    assert texts, "no cell output area found in the lecture view"
     for text in texts:
         assert not BOOLEANS.match(text.strip()), f"the lecture view shows a bare boolean: {text.strip()!r}"
         assert "not attempted" not in text, f"the lecture view shows an exercise stub's output: {text[:200]!r}"

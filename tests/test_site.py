@@ -104,11 +104,17 @@ def offline(browser, origin):
     ctx.close()
 
 
+def settle(page):
+    """Wait until the page's explorers are running: leaving earlier would abort their modules' loading."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.explorersReady !== undefined")
+    page.evaluate("() => window.explorersReady")
+
+
 def open_page(offline, name):
     page = offline.new_page()
     page.goto(f"{offline.origin}/{name}", wait_until="load")
-    page.wait_for_function("() => window.explorersReady !== undefined")
-    page.evaluate("() => window.explorersReady")
+    settle(page)
     return page
 
 
@@ -152,7 +158,8 @@ def test_previous_contents_next_walk_through_the_book(offline):
             assert page.locator("header .nav-contents a").get_attribute("href") == "index.html"
         if k + 1 < len(names):
             page.locator("footer .nav-next a").click()
-            page.wait_for_load_state("load")
+            page.wait_for_url("**/" + names[k + 1])
+            settle(page)
         else:
             assert page.locator("header .nav-next a").count() == 0
     assert offline.refused == [] and offline.errors == [], offline.refused + offline.errors
