@@ -5,10 +5,10 @@ torch.nn.functional, never hard-coded) and returns a Check whose text says "not 
 "correct", or what differs. The reference solutions run through the same checkers in tests/.
 
 A checker never raises: whatever the learner's function raises or returns (an error from PyTorch, a
-NaN, complex numbers, an object that cannot be compared) is reported as the answer's problem. A NumPy
-array or an integer tensor is compared like a tensor. A function that never returns (an endless loop)
-is stopped by the kernel's interrupt (the stop button, or I I in JupyterLab): the interrupt is not
-caught here, so it stops the checker too.
+NaN, complex numbers, an object that cannot be compared) is reported as the answer's problem. A
+NumPy array or an integer tensor is compared like a tensor. A function that never returns (an
+endless loop) is stopped by the kernel's interrupt (the stop button, or I I in JupyterLab): the
+interrupt is not caught here, so it stops the checker too.
 """
 from numbers import Integral
 
@@ -45,7 +45,8 @@ def _run(fn, cases, expected, name=None):
     name = name or _name(fn)
     answers = expected if isinstance(expected, list) else [expected(*args) for args in cases]
     for args, want in zip(cases, answers):
-        args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)  # fn may modify them
+        # fn may modify its arguments: it gets copies
+        args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
         try:
             got = fn(*args)
         except NotImplementedError:
@@ -81,8 +82,9 @@ def _as_tensor(got):
 
 
 def _differs(got, want):
-    """What differs between the answer `got` and `want` (a tensor or a number), in the learner's words;
-    "" when they agree. NaN, inf and complex numbers never agree with a real, finite answer."""
+    """What differs between the answer `got` and `want` (a tensor or a number), in the learner's
+    words; "" when they agree. NaN, inf and complex numbers never agree with a real, finite
+    answer."""
     if isinstance(want, torch.Tensor):
         t = _as_tensor(got)
         if t is None:
@@ -95,7 +97,10 @@ def _differs(got, want):
         wrong = torch.isfinite(want) & ~torch.isfinite(t)
         if wrong.any():
             where = tuple(torch.nonzero(wrong)[0].tolist())
-            return f"returned {t[where].item()} at index {where}, where the answer is {want[where].item():g}"
+            return (
+                f"returned {t[where].item()} at index {where}, "
+                f"where the answer is {want[where].item():g}"
+            )
         gap = (t - want).abs().nan_to_num(nan=float("inf")).max().item() if t.numel() else 0.0
         return f"values differ by up to {gap:g}" if not gap <= 1e-4 else ""
     t = _as_tensor(got)
@@ -127,7 +132,7 @@ def _ints(shape, gen):
 
 
 def check_kernel_length(fn):
-    """fn(n, o): the kernel length of a stride-1 transposed convolution that turns length n into o."""
+    """fn(n, o): the kernel length of a stride-1 transposed convolution turning length n into o."""
     cases, answers = [], []
     for n in range(1, 7):
         for k in range(1, 6):
@@ -137,13 +142,22 @@ def check_kernel_length(fn):
 
 
 def check_trans_conv_stride(fn):
-    """fn(X, K, stride): the 2-D loop with an integer stride, as F.conv_transpose2d(..., stride=stride)."""
+    """fn(X, K, stride): the 2-D loop with an integer stride, as
+    F.conv_transpose2d(..., stride=stride)."""
     gen = torch.Generator().manual_seed(0)
     cases = [
         (_ints((h, w), gen), _ints((kh, kw), gen), s)
-        for h, w, kh, kw, s in [(2, 2, 2, 2, 1), (2, 2, 2, 2, 2), (3, 4, 2, 3, 2), (2, 3, 3, 2, 3), (4, 2, 1, 2, 2)]
+        for h, w, kh, kw, s in [
+            (2, 2, 2, 2, 1),
+            (2, 2, 2, 2, 2),
+            (3, 4, 2, 3, 2),
+            (2, 3, 3, 2, 3),
+            (4, 2, 1, 2, 2),
+        ]
     ]
-    expected = lambda X, K, s: F.conv_transpose2d(X[None, None], K[None, None], stride=s)[0, 0]
+    def expected(X, K, s):
+        return F.conv_transpose2d(X[None, None], K[None, None], stride=s)[0, 0]
+
     return _run(fn, cases, expected)
 
 
@@ -152,9 +166,16 @@ def check_trans_conv_channels(fn):
     gen = torch.Generator().manual_seed(1)
     cases = [
         (_ints((ci, h, w), gen), _ints((ci, co, kh, kw), gen))
-        for ci, co, h, w, kh, kw in [(1, 1, 2, 2, 2, 2), (2, 1, 2, 3, 2, 2), (1, 3, 3, 2, 2, 3), (3, 2, 2, 2, 3, 1)]
+        for ci, co, h, w, kh, kw in [
+            (1, 1, 2, 2, 2, 2),
+            (2, 1, 2, 3, 2, 2),
+            (1, 3, 3, 2, 2, 3),
+            (3, 2, 2, 2, 3, 1),
+        ]
     ]
-    expected = lambda X, K: F.conv_transpose2d(X[None], K)[0]
+    def expected(X, K):
+        return F.conv_transpose2d(X[None], K)[0]
+
     return _run(fn, cases, expected)
 
 
@@ -190,8 +211,14 @@ def check_transposed_input_size(fn):
 
 def check_recovering_output_padding(fn):
     """fn(n, k, s, p): the output_padding that makes the transposed convolution return length n."""
-    cases = [(n, k, s, p) for n in range(3, 12) for k in (1, 2, 3, 4) for s in (1, 2, 3) for p in (0, 1)
-             if n + 2 * p >= k]
+    cases = [
+        (n, k, s, p)
+        for n in range(3, 12)
+        for k in (1, 2, 3, 4)
+        for s in (1, 2, 3)
+        for p in (0, 1)
+        if n + 2 * p >= k
+    ]
 
     def expected(n, k, s, p):
         o = F.conv1d(torch.zeros(1, 1, n), torch.zeros(1, 1, k), stride=s, padding=p).shape[-1]
@@ -201,7 +228,8 @@ def check_recovering_output_padding(fn):
 
 
 def check_kernel2matrix_1d(fn):
-    """fn(k, n): the (n-len(k)+1, n) matrix of the 1-D convolution of a length-n input with kernel k."""
+    """fn(k, n): the (n-len(k)+1, n) matrix of the 1-D convolution of a length-n input with
+    kernel k."""
     gen = torch.Generator().manual_seed(3)
     cases = [(_ints((m,), gen), n) for m, n in [(1, 3), (2, 3), (2, 5), (3, 4), (3, 7), (4, 4)]]
 
@@ -216,8 +244,13 @@ def check_trans_conv_via_matrix(fn):
     """fn(Y, K, input_shape, stride, padding): the transposed convolution computed as W^T vec(Y)."""
     gen = torch.Generator().manual_seed(4)
     cases = []
-    for (h, w), (kh, kw), s, p in [((3, 3), (2, 2), 1, 0), ((4, 5), (3, 2), 2, 1), ((5, 4), (3, 3), 2, 0),
-                                   ((6, 6), (4, 4), 2, 1), ((4, 4), (1, 2), 3, 0)]:
+    for (h, w), (kh, kw), s, p in [
+        ((3, 3), (2, 2), 1, 0),
+        ((4, 5), (3, 2), 2, 1),
+        ((5, 4), (3, 3), 2, 0),
+        ((6, 6), (4, 4), 2, 1),
+        ((4, 4), (1, 2), 3, 0),
+    ]:
         K = _ints((kh, kw), gen)
         o = F.conv2d(torch.zeros(1, 1, h, w), K[None, None], stride=s, padding=p).shape[-2:]
         cases.append((_ints(tuple(o), gen), K, (h, w), s, p))
@@ -225,53 +258,84 @@ def check_trans_conv_via_matrix(fn):
     def expected(Y, K, input_shape, s, p):
         base = F.conv_transpose2d(Y[None, None], K[None, None], stride=s, padding=p).shape[-2:]
         op = tuple(i - b for i, b in zip(input_shape, base))
-        return F.conv_transpose2d(Y[None, None], K[None, None], stride=s, padding=p, output_padding=op)[0, 0]
+        return F.conv_transpose2d(
+            Y[None, None], K[None, None], stride=s, padding=p, output_padding=op
+        )[0, 0]
 
     return _run(fn, cases, expected)
 
 
 def check_equivalent_conv(fn):
-    """fn(X, K, stride, padding, output_padding, dilation): F.conv_transpose2d computed with F.conv2d
-    (zeros, pad, flip) for one channel and a kernel K (kh, kw)."""
+    """fn(X, K, stride, padding, output_padding, dilation): F.conv_transpose2d computed with
+    F.conv2d (zeros, pad, flip) for one channel and a kernel K (kh, kw)."""
     gen = torch.Generator().manual_seed(5)
-    cases = [(_ints((h, w), gen), _ints(kernel, gen), s, p, a, d)
-             for h, w, kernel, s, p, a, d in [(2, 2, (2, 2), 1, 0, 0, 1), (2, 3, (3, 2), 2, 1, 1, 1),
-                                              (3, 2, (2, 3), 2, 0, 1, 2), (3, 3, (3, 3), 3, 2, 2, 2),
-                                              (2, 2, (3, 1), 1, 0, 0, 3), (3, 3, (1, 3), 2, 2, 1, 2)]]
-    expected = lambda X, K, s, p, a, d: F.conv_transpose2d(X[None, None], K[None, None], stride=s, padding=p,
-                                                           output_padding=a, dilation=d)[0, 0]
+    cases = [
+        (_ints((h, w), gen), _ints(kernel, gen), s, p, a, d)
+        for h, w, kernel, s, p, a, d in [
+            (2, 2, (2, 2), 1, 0, 0, 1),
+            (2, 3, (3, 2), 2, 1, 1, 1),
+            (3, 2, (2, 3), 2, 0, 1, 2),
+            (3, 3, (3, 3), 3, 2, 2, 2),
+            (2, 2, (3, 1), 1, 0, 0, 3),
+            (3, 3, (1, 3), 2, 2, 1, 2),
+        ]
+    ]
+    def expected(X, K, s, p, a, d):
+        return F.conv_transpose2d(
+            X[None, None], K[None, None], stride=s, padding=p, output_padding=a, dilation=d
+        )[0, 0]
+
     return _run(fn, cases, expected)
 
 
 def check_overlap_count(fn):
-    """fn(n, k, s): how many stamps land on each cell of a 1-D transposed convolution (a list or tensor)."""
+    """fn(n, k, s): how many stamps land on each cell of a 1-D transposed convolution (a list or
+    tensor)."""
     cases = [(n, k, s) for n in (1, 3, 5) for k in (1, 2, 3, 4, 5) for s in (1, 2, 3)]
 
     def expected(n, k, s):
         return F.conv_transpose1d(torch.ones(1, 1, n), torch.ones(1, 1, k), stride=s)[0, 0]
 
-    return _run(lambda n, k, s: torch.as_tensor(fn(n, k, s), dtype=torch.float32), cases, expected, _name(fn))
+    return _run(
+        lambda n, k, s: torch.as_tensor(fn(n, k, s), dtype=torch.float32),
+        cases,
+        expected,
+        _name(fn),
+    )
 
 
 def check_doubling(fn):
-    """fn(): (kernel_size, padding) of a stride-2 ConvTranspose2d that turns every size i into exactly 2i."""
+    """fn(): (kernel_size, padding) of a stride-2 ConvTranspose2d that turns every size i into
+    exactly 2i."""
     name = _name(fn)
     try:
         k, p = fn()
     except NotImplementedError:
         return Check("not attempted", f"{name} still raises NotImplementedError")
     except Exception as err:
-        return Check("incorrect", f"{name}() did not return a pair (kernel_size, padding): {type(err).__name__}: {err}")
+        return Check(
+            "incorrect",
+            f"{name}() did not return a pair (kernel_size, padding): {type(err).__name__}: {err}",
+        )
     if _int(k) is None or _int(p) is None or _int(k) < 1 or _int(p) < 0:
-        return Check("incorrect", f"{name}() returned {(k, p)!r}; expected ints kernel_size >= 1 and padding >= 0")
+        return Check(
+            "incorrect",
+            f"{name}() returned {(k, p)!r}; expected ints kernel_size >= 1 and padding >= 0",
+        )
     k, p = _int(k), _int(p)
     for i in range(1, 9):
         if not _builds(i, k, 2, p):
-            return Check("incorrect", f"kernel_size={k}, padding={p} crops the whole output of size {i}, "
-                                      f"not {2 * i}")
-        o = F.conv_transpose1d(torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=2, padding=p).shape[-1]
+            return Check(
+                "incorrect",
+                f"kernel_size={k}, padding={p} crops the whole output of size {i}, not {2 * i}",
+            )
+        o = F.conv_transpose1d(
+            torch.zeros(1, 1, i), torch.zeros(1, 1, k), stride=2, padding=p
+        ).shape[-1]
         if o != 2 * i:
-            return Check("incorrect", f"kernel_size={k}, padding={p} turns size {i} into {o}, not {2 * i}")
+            return Check(
+                "incorrect", f"kernel_size={k}, padding={p} turns size {i} into {o}, not {2 * i}"
+            )
     return Check("correct", f"kernel_size={k}, padding={p} doubles every size from 1 to 8")
 
 
@@ -290,20 +354,36 @@ def check_bilinear_kernel(fn):
         K = _as_tensor(K) if _as_tensor(K) is not None else K
         if not isinstance(K, torch.Tensor) or tuple(K.shape) != (2 * s, 2 * s):
             shape = tuple(K.shape) if isinstance(K, torch.Tensor) else type(K).__name__
-            return Check("incorrect", f"{name}({s}) returned {shape}, expected a tensor of shape {(2 * s, 2 * s)}")
+            return Check(
+                "incorrect",
+                f"{name}({s}) returned {shape}, expected a tensor of shape {(2 * s, 2 * s)}",
+            )
         if K.is_complex() or not torch.isfinite(K.double()).all():
-            return Check("incorrect", f"{name}({s}) holds complex, NaN or infinite numbers; expected real ones")
+            return Check(
+                "incorrect",
+                f"{name}({s}) holds complex, NaN or infinite numbers; expected real ones",
+            )
         x = torch.rand(1, 1, 6, 6, generator=gen)
-        got = F.conv_transpose2d(x, K.float()[None, None], stride=s, padding=s // 2)[0, 0, s:-s, s:-s]
-        want = F.interpolate(x, scale_factor=s, mode="bilinear", align_corners=False)[0, 0, s:-s, s:-s]
+        got = F.conv_transpose2d(x, K.float()[None, None], stride=s, padding=s // 2)[
+            0, 0, s:-s, s:-s
+        ]
+        want = F.interpolate(x, scale_factor=s, mode="bilinear", align_corners=False)[
+            0, 0, s:-s, s:-s
+        ]
         gap = (got - want).abs().max().item()
         if not gap <= 1e-5:
-            return Check("incorrect", f"with {name}({s}) the interior differs from F.interpolate by up to {gap:.3g}")
-    return Check("correct", f"{name} upsamples like F.interpolate(mode='bilinear') for factors 2, 4 and 6")
+            return Check(
+                "incorrect",
+                f"with {name}({s}) the interior differs from F.interpolate by up to {gap:.3g}",
+            )
+    return Check(
+        "correct", f"{name} upsamples like F.interpolate(mode='bilinear') for factors 2, 4 and 6"
+    )
 
 
 def check_round_trip_size(fn):
-    """fn(n, levels): the size after `levels` Conv2d(k=3, s=2, p=1) then `levels` ConvTranspose2d(k=4, s=2, p=1)."""
+    """fn(n, levels): the size after `levels` Conv2d(k=3, s=2, p=1) then `levels`
+    ConvTranspose2d(k=4, s=2, p=1)."""
     cases = [(n, levels) for n in (1, 2, 7, 8, 15, 16, 75, 100) for levels in (1, 2, 3)]
 
     def expected(n, levels):
@@ -318,26 +398,35 @@ def check_round_trip_size(fn):
 
 
 def check_matrix_entries(fn):
-    """fn(c_in, c_out, n, k, s, p): how many entries the dense matrix W^T of a ConvTranspose2d(c_in, c_out, k,
-    stride=s, padding=p) has, for an n x n input (zeros included)."""
+    """fn(c_in, c_out, n, k, s, p): how many entries the dense matrix W^T of a
+    ConvTranspose2d(c_in, c_out, k, stride=s, padding=p) has, for an n x n input (zeros
+    included)."""
     cases = [(ci, co, n, k, s, p) for ci, co in ((1, 1), (3, 2)) for n in (1, 4, 7) for k, s, p in
              ((1, 1, 0), (3, 1, 1), (4, 2, 1), (3, 3, 0))]
 
     def expected(ci, co, n, k, s, p):
-        Y = F.conv_transpose2d(torch.zeros(1, ci, n, n), torch.zeros(ci, co, k, k), stride=s, padding=p)
+        Y = F.conv_transpose2d(
+            torch.zeros(1, ci, n, n), torch.zeros(ci, co, k, k), stride=s, padding=p
+        )
         return Y.numel() * ci * n * n  # one row per output number, one column per input number
 
     return _run(fn, cases, expected)
 
 
 def check_columns_shape(fn):
-    """fn(x_shape, k_shape, s): the shape of the columns that trans_conv_fold hands to F.fold, for an input of
-    x_shape (N, C_in, H, W), a kernel of k_shape (C_in, C_out, kH, kW) and stride s (padding 0)."""
-    cases = [((1, 1, 3, 3), (1, 1, 2, 2), 1), ((2, 3, 4, 5), (3, 2, 3, 3), 2), ((8, 16, 32, 32), (16, 16, 4, 4), 2),
-             ((1, 4, 1, 6), (4, 5, 1, 3), 3)]
+    """fn(x_shape, k_shape, s): the shape of the columns that trans_conv_fold hands to F.fold, for
+    an input of x_shape (N, C_in, H, W), a kernel of k_shape (C_in, C_out, kH, kW) and stride s
+    (padding 0)."""
+    cases = [
+        ((1, 1, 3, 3), (1, 1, 2, 2), 1),
+        ((2, 3, 4, 5), (3, 2, 3, 3), 2),
+        ((8, 16, 32, 32), (16, 16, 4, 4), 2),
+        ((1, 4, 1, 6), (4, 5, 1, 3), 3),
+    ]
 
     def expected(x_shape, k_shape, s):
-        # the columns are what F.unfold cuts out of the output: one column of C_out*kH*kW numbers per window
+        # the columns are what F.unfold cuts out of the output: one column of C_out*kH*kW numbers
+        # per window
         Y = F.conv_transpose2d(torch.zeros(x_shape), torch.zeros(k_shape), stride=s)
         return tuple(F.unfold(Y, k_shape[2:], stride=s).shape)
 
@@ -347,7 +436,15 @@ def check_columns_shape(fn):
 def check_zero_multiply_adds(fn):
     """fn(n, k, s, p): how many of the direct convolution's k*k*H_out*W_out multiply-adds take their
     input from an inserted or padded zero (one channel, n x n input, k x k kernel, dilation 1)."""
-    cases = [(3, 4, 2, 1), (5, 3, 1, 0), (4, 3, 2, 0), (6, 4, 2, 1), (3, 3, 3, 2), (4, 2, 3, 2), (5, 5, 2, 3)]
+    cases = [
+        (3, 4, 2, 1),
+        (5, 3, 1, 0),
+        (4, 3, 2, 0),
+        (6, 4, 2, 1),
+        (3, 3, 3, 2),
+        (4, 2, 3, 2),
+        (5, 5, 2, 3),
+    ]
 
     def expected(n, k, s, p):
         spread = torch.zeros(1, 1, (n - 1) * s + 1, (n - 1) * s + 1)
@@ -557,18 +654,33 @@ def _even_sizes(s, largest):
 
 
 def check_even_sizes(fn):
-    """fn(s, largest): the list of kernel sizes from 1 to `largest` that overlap evenly at stride s."""
+    """fn(s, largest): the list of kernel sizes from 1 to `largest` that overlap evenly at
+    stride s."""
     cases = [(s, largest) for s in (2, 3, 4) for largest in (4, 9)]
     return _run(lambda s, n: [int(k) for k in fn(s, n)], cases, _even_sizes, _name(fn))
 
 
 def check_trans_conv_by_phases(fn):
-    """fn(x, k, s): the 1-D transposed convolution (padding 0) of x by k at stride s, computed phase by
-    phase; compared with F.conv_transpose1d, kernels shorter than the stride included."""
+    """fn(x, k, s): the 1-D transposed convolution (padding 0) of x by k at stride s, computed
+    phase by phase; compared with F.conv_transpose1d, kernels shorter than the stride included."""
     gen = torch.Generator().manual_seed(14)
-    cases = [(_ints((n,), gen), _ints((k,), gen), s) for n, k, s in
-             [(4, 3, 2), (5, 4, 2), (3, 5, 3), (4, 2, 3), (2, 1, 2), (6, 6, 3), (3, 7, 4), (1, 3, 2)]]
-    expected = lambda x, k, s: F.conv_transpose1d(x[None, None], k[None, None], stride=s)[0, 0]
+    cases = [
+        (_ints((n,), gen), _ints((k,), gen), s)
+        for n, k, s in [
+            (4, 3, 2),
+            (5, 4, 2),
+            (3, 5, 3),
+            (4, 2, 3),
+            (2, 1, 2),
+            (6, 6, 3),
+            (3, 7, 4),
+            (1, 3, 2),
+        ]
+    ]
+
+    def expected(x, k, s):
+        return F.conv_transpose1d(x[None, None], k[None, None], stride=s)[0, 0]
+
     return _run(fn, cases, expected)
 
 
@@ -586,22 +698,34 @@ def check_flat_kernel(fn):
     if not torch.isfinite(K).all():
         return Check("incorrect", f"{name}() holds NaN or infinite taps; expected real numbers")
     if k % 3 == 0:
-        return Check("incorrect", f"{name}() has {k} taps, a multiple of 3: that overlaps evenly already")
-    Y = F.conv_transpose1d(torch.ones(1, 1, 4 * k + 4, dtype=torch.float64), K[None, None], stride=3)[0, 0]
+        return Check(
+            "incorrect", f"{name}() has {k} taps, a multiple of 3: that overlaps evenly already"
+        )
+    Y = F.conv_transpose1d(
+        torch.ones(1, 1, 4 * k + 4, dtype=torch.float64), K[None, None], stride=3
+    )[0, 0]
     inner = Y[k:-k]
     if inner.abs().max() < 1e-9:
-        return Check("incorrect", f"{name}() turns a constant into zeros: flat, but nothing passes through")
+        return Check(
+            "incorrect", f"{name}() turns a constant into zeros: flat, but nothing passes through"
+        )
     if inner.max() - inner.min() > 1e-6:
-        return Check("incorrect", f"{name}() turns a constant into values from {inner.min().item():g} to "
-                                  f"{inner.max().item():g}, not one value")
-    return Check("correct", f"{name}() has {k} taps and keeps a constant flat: {inner[0].item():g} everywhere "
-                            f"inside the border")
+        return Check(
+            "incorrect",
+            f"{name}() turns a constant into values from {inner.min().item():g} to "
+            f"{inner.max().item():g}, not one value",
+        )
+    return Check(
+        "correct",
+        f"{name}() has {k} taps and keeps a constant flat: {inner[0].item():g} everywhere "
+        f"inside the border",
+    )
 
 
 # 05-upsampling-in-practice.ipynb
 def check_upsample_by_three(fn):
-    """fn(): (padding, output_padding) with which ConvTranspose2d(kernel_size=6, stride=3) turns every
-    size i into exactly 3i."""
+    """fn(): (padding, output_padding) with which ConvTranspose2d(kernel_size=6, stride=3) turns
+    every size i into exactly 3i."""
     name = _name(fn)
     try:
         p, op = fn()
@@ -614,14 +738,23 @@ def check_upsample_by_three(fn):
         return Check("incorrect", f"{name}() returned {(p, op)!r}; expected two ints >= 0")
     p, op = _int(p), _int(op)
     if op >= 3:
-        return Check("incorrect", f"output_padding={op}: PyTorch refuses output_padding >= stride (3)")
+        return Check(
+            "incorrect", f"output_padding={op}: PyTorch refuses output_padding >= stride (3)"
+        )
     for i in range(1, 9):
         if not _builds(i, 6, 3, p, op):
-            return Check("incorrect", f"padding={p}, output_padding={op} crops the whole output of size {i}, "
-                                      f"not {3 * i}")
-        layer = torch.nn.ConvTranspose2d(1, 1, 6, stride=3, padding=p, output_padding=op, bias=False)
+            return Check(
+                "incorrect",
+                f"padding={p}, output_padding={op} crops the whole output of size {i}, not {3 * i}",
+            )
+        layer = torch.nn.ConvTranspose2d(
+            1, 1, 6, stride=3, padding=p, output_padding=op, bias=False
+        )
         o = layer(torch.zeros(1, 1, i, i)).shape[-1]
         if o != 3 * i:
-            return Check("incorrect", f"padding={p}, output_padding={op} turns size {i} into {o}, not {3 * i}")
+            return Check(
+                "incorrect",
+                f"padding={p}, output_padding={op} turns size {i} into {o}, not {3 * i}",
+            )
     return Check("correct", f"padding={p}, output_padding={op} triples every size from 1 to 8")
 

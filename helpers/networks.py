@@ -54,7 +54,7 @@ def checkerboard_amplitude(Y, stride=2):
 
 
 def _phase_means(Y, stride):
-    """Y as (C, H, W) float64, Y minus its per-channel mean, and the latter's phase means (C, s, s)."""
+    """Y as (C, H, W) float64, Y minus its channel means, and the latter's phase means (C, s, s)."""
     s = _checks.positive_int(stride, "stride")
     Y = _checks.tensor(Y, "Y").double()
     if Y.ndim == 2:

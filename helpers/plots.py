@@ -1,8 +1,8 @@
 """Figures: matplotlib grids with their numbers, and the same grids as HTML for the live explorers.
 
-One palette everywhere: cell colours come from viridis on a scale fixed per figure, and each role has
-one colour for its title and frame (Okabe-Ito, colour-blind safe). White backgrounds keep figures
-readable in JupyterLab's dark theme.
+One palette everywhere: cell colours come from viridis on a scale fixed per figure, and each role
+has one colour for its title and frame (Okabe-Ito, colour-blind safe). White backgrounds keep
+figures readable in JupyterLab's dark theme.
 """
 import html
 from functools import lru_cache
@@ -31,7 +31,8 @@ def _range(A, vmin, vmax):
 def show_grid(A, ax=None, title=None, role="output", vmin=None, vmax=None, box=None):
     """Draw a 2-D tensor as a grid of coloured cells with its numbers; returns the axes.
 
-    `box` = (row, col, height, width) frames a window of cells. Introduced in 01-transposed-convolution-loop.ipynb.
+    `box` = (row, col, height, width) frames a window of cells.
+    Introduced in 01-transposed-convolution-loop.ipynb.
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -40,12 +41,17 @@ def show_grid(A, ax=None, title=None, role="output", vmin=None, vmax=None, box=N
     if ax is None:
         _, ax = plt.subplots(figsize=(0.5 * A.shape[1] + 0.6, 0.5 * A.shape[0] + 0.8))
     ax.imshow(A.numpy(), cmap=CMAP, vmin=lo, vmax=hi)
-    for (i, j), v in zip(((i, j) for i in range(A.shape[0]) for j in range(A.shape[1])), A.flatten().tolist()):
+    for n, v in enumerate(A.flatten().tolist()):
+        i, j = divmod(n, A.shape[1])
         light = (v - lo) / (hi - lo) > 0.6
-        ax.text(j, i, fmt(v), ha="center", va="center", fontsize=11, color="black" if light else "white")
+        ax.text(
+            j, i, fmt(v), ha="center", va="center", fontsize=11, color="black" if light else "white"
+        )
     if box is not None:
         r, c, h, w = box
-        ax.add_patch(Rectangle((c - 0.5, r - 0.5), w, h, fill=False, lw=4, ec=ROLE_COLORS["highlight"]))
+        ax.add_patch(
+            Rectangle((c - 0.5, r - 0.5), w, h, fill=False, lw=4, ec=ROLE_COLORS["highlight"])
+        )
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
@@ -57,9 +63,10 @@ def show_grid(A, ax=None, title=None, role="output", vmin=None, vmax=None, box=N
 
 
 def plot_stamps(X, K, stride=1, axes=None):
-    """Each stamp X[i, j] * K in its output window, then their sum; returns the axes (one per panel).
+    """Each stamp X[i, j] * K in its output window, then the sum; returns the axes (one per panel).
 
-    X (H, W), K (kH, kW); all panels share one colour scale. Introduced in 01-transposed-convolution-loop.ipynb.
+    X (H, W), K (kH, kW); all panels share one colour scale.
+    Introduced in 01-transposed-convolution-loop.ipynb.
     """
     import matplotlib.pyplot as plt
 
@@ -78,14 +85,15 @@ def plot_stamps(X, K, stride=1, axes=None):
     for k, ax in enumerate(axes[:-1]):
         i, j = divmod(k, X.shape[1])
         box = (i * sh, j * sw, kh, kw)
-        show_grid(stamps[k], ax, f"X[{i},{j}] = {fmt(X[i, j])}\nstamp {fmt(X[i, j])} \u00d7 K", "kernel", lo, hi, box)
+        title = f"X[{i},{j}] = {fmt(X[i, j])}\nstamp {fmt(X[i, j])} \u00d7 K"
+        show_grid(stamps[k], ax, title, "kernel", lo, hi, box)
     show_grid(Y, axes[-1], "sum of the stamps\nY", "output", lo, hi)
     return axes
 
 
 @lru_cache(maxsize=16)
 def _cell_styles(cell_px):
-    """The style of a cell for each of the 256 shades: background from the palette, text black or white."""
+    """The style of a cell for each of the 256 shades: palette background, black or white text."""
     return [f"width:{cell_px}px;height:{cell_px}px;padding:0;text-align:center;background:{c};"
             f"color:{'#000' if k > 153 else '#fff'};"
             for k, c in enumerate(_palette())]
@@ -99,13 +107,16 @@ def _palette():
     return [matplotlib.colors.to_hex(cmap(k / 255)) for k in range(256)]
 
 
-def grid_html(A, title, role="output", vmin=None, vmax=None, highlight=(), dim=(), cell_px=None, numbers=None):
+def grid_html(
+    A, title, role="output", vmin=None, vmax=None, highlight=(), dim=(), cell_px=None, numbers=None
+):
     """A 2-D tensor as an HTML table: coloured cells with their numbers, sized for a projector.
 
     `highlight` cells get a thick frame, `dim` cells are faded (cropped away, say). Cells are 46 px
     unless the grid is wide, then smaller (never under 24 px). Numbers are written in the cells
     unless `numbers` is False (default: when cells are at least 20 px). The table carries
-    data-role=`role` so tests can read the numbers back. Introduced in 01-transposed-convolution-loop.ipynb.
+    data-role=`role` so tests can read the numbers back.
+    Introduced in 01-transposed-convolution-loop.ipynb.
     """
     A, lo, hi = _range(A, vmin, vmax)
     if cell_px is None:
@@ -126,12 +137,14 @@ def grid_html(A, title, role="output", vmin=None, vmax=None, highlight=(), dim=(
     for i, (shade_row, text_row) in enumerate(zip(shades, texts)):
         cells = []
         for j, (shade, text) in enumerate(zip(shade_row, text_row)):
-            extra = (frame if (i, j) in marked else "") + ("opacity:0.3;" if (i, j) in faded else "")
+            extra = frame if (i, j) in marked else ""
+            extra += "opacity:0.3;" if (i, j) in faded else ""
             cells.append(f'<td style="{prefix[shade]}{extra}">{text}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     color = ROLE_COLORS[role]
     return (
-        f'<div style="margin:4px 14px 4px 0"><div style="color:{color};font-weight:bold;font-size:18px;'
+        f'<div style="margin:4px 14px 4px 0">'
+        f'<div style="color:{color};font-weight:bold;font-size:18px;'
         f'margin-bottom:4px">{html.escape(title)}</div>'
         f'<table data-role="{role}" style="border-collapse:collapse;border:3px solid {color};'
         f'font:bold {font}px/1 sans-serif;text-align:center">{"".join(rows)}</table></div>'
@@ -139,17 +152,20 @@ def grid_html(A, title, role="output", vmin=None, vmax=None, highlight=(), dim=(
 
 
 def panels_html(panels, caption="", below=""):
-    """Lay out grid_html panels side by side (wrapping on narrow screens) above a caption and `below` HTML."""
-    cap = f'<div style="font-size:18px;margin-top:8px">{html.escape(caption)}</div>' if caption else ""
+    """Lay out grid_html panels side by side (wrapping when narrow) above a caption and `below`."""
+    cap = ""
+    if caption:
+        cap = f'<div style="font-size:18px;margin-top:8px">{html.escape(caption)}</div>'
     cap += below
     return (
         '<div style="background:#fff;color:#111;padding:10px;font-family:sans-serif">'
-        f'<div style="display:flex;flex-wrap:wrap;align-items:flex-start">{"".join(panels)}</div>{cap}</div>'
+        '<div style="display:flex;flex-wrap:wrap;align-items:flex-start">'
+        f'{"".join(panels)}</div>{cap}</div>'
     )
 
 
 def text_html(lines):
-    """Lines of monospaced text (formulas, code) under a figure, large enough to read from the back."""
+    """Lines of monospaced text (formulas, code) under a figure, readable from the back row."""
     body = "<br>".join(html.escape(line) for line in lines)
     return f'<div style="font:17px/1.5 monospace;margin-top:8px">{body}</div>'
 
@@ -163,7 +179,7 @@ def message_html(text):
 
 
 def plot_channel_groups(c_in, c_out, groups=1, ax=None):
-    """Which input channels feed which output channels in a ConvTranspose2d(c_in, c_out, groups=groups).
+    """Which input channels feed which output channels in ConvTranspose2d(c_in, c_out, groups).
 
     One line per kernel slice K[c, o'] (a kH x kW stamp), coloured by group; returns the axes.
     Introduced in 02-padding-stride-and-channels.ipynb.
@@ -171,7 +187,10 @@ def plot_channel_groups(c_in, c_out, groups=1, ax=None):
     import matplotlib.pyplot as plt
 
     if c_in % groups or c_out % groups:
-        raise ValueError(f"groups must divide both channel counts; got c_in={c_in}, c_out={c_out}, groups={groups}")
+        raise ValueError(
+            "groups must divide both channel counts; "
+            f"got c_in={c_in}, c_out={c_out}, groups={groups}"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 0.55 * max(c_in, c_out) + 1.2), facecolor="white")
     colors = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
@@ -187,7 +206,11 @@ def plot_channel_groups(c_in, c_out, groups=1, ax=None):
         for n, y in enumerate(ys):
             ax.text(xs, y, f"{label} {n}", ha="center", va="center", fontsize=11, color="white",
                     bbox=dict(boxstyle="round", fc=ROLE_COLORS[role], ec="none"))
-    ax.set_title(f"ConvTranspose2d({c_in}, {c_out}, groups={groups})\nweight shape ({c_in}, {per_out}, kH, kW)", fontsize=11)
+    ax.set_title(
+        f"ConvTranspose2d({c_in}, {c_out}, groups={groups})\n"
+        f"weight shape ({c_in}, {per_out}, kH, kW)",
+        fontsize=11,
+    )
     ax.set_xlim(-0.3, 1.3)
     ax.set_ylim(-0.7, top + 0.7)
     ax.axis("off")
@@ -195,7 +218,7 @@ def plot_channel_groups(c_in, c_out, groups=1, ax=None):
 
 
 def strip_html(n, padding, read, cell_px=34):
-    """One axis of a convolution's input: `padding` zeros, n input cells (numbered), `padding` zeros.
+    """One axis of a convolution's input: n numbered cells between `padding` zeros on each side.
 
     Positions in `read` (input indices, -padding .. n+padding-1) are read by some window; the others
     are faded. Introduced in 02-padding-stride-and-channels.ipynb.
@@ -203,17 +226,25 @@ def strip_html(n, padding, read, cell_px=34):
     cells = []
     for c in range(-padding, n + padding):
         pad = c < 0 or c >= n
-        style = (f"width:{cell_px}px;height:{cell_px}px;padding:0;text-align:center;font:bold 15px sans-serif;"
-                 + ("background:#ddd;color:#555;border:2px dashed #999;" if pad else
-                    f"background:{ROLE_COLORS['input']};color:#fff;border:2px solid #fff;")
-                 + ("" if c in read else "opacity:0.25;"))
+        style = (
+            f"width:{cell_px}px;height:{cell_px}px;padding:0;text-align:center;"
+            "font:bold 15px sans-serif;"
+        )
+        if pad:
+            style += "background:#ddd;color:#555;border:2px dashed #999;"
+        else:
+            style += f"background:{ROLE_COLORS['input']};color:#fff;border:2px solid #fff;"
+        style += "" if c in read else "opacity:0.25;"
         cells.append(f'<td style="{style}">{"" if pad else c}</td>')
-    return f'<table data-role="strip" style="border-collapse:collapse"><tr>{"".join(cells)}</tr></table>'
+    return (
+        '<table data-role="strip" style="border-collapse:collapse">'
+        f'<tr>{"".join(cells)}</tr></table>'
+    )
 
 
 def image_html(A, title, role="output", vmin=0.0, vmax=1.0, scale=4, colored=False):
-    """A 2-D tensor as an inline PNG (grayscale, or viridis when `colored`), enlarged `scale` times with
-    visible pixels. Introduced in 05-upsampling-in-practice.ipynb."""
+    """A 2-D tensor as an inline PNG (grayscale, or viridis when `colored`), enlarged `scale` times
+    with visible pixels. Introduced in 05-upsampling-in-practice.ipynb."""
     import base64
     import io
 
@@ -222,7 +253,9 @@ def image_html(A, title, role="output", vmin=0.0, vmax=1.0, scale=4, colored=Fal
     A = torch.as_tensor(A, dtype=torch.float32)
     t = ((A - vmin) / (vmax - vmin)).clamp(0, 1).mul(255).round().to(torch.uint8)
     if colored:
-        lut = torch.tensor([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in _palette()], dtype=torch.uint8)
+        lut = torch.tensor(
+            [[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in _palette()], dtype=torch.uint8
+        )
         image = Image.fromarray(lut[t.long()].numpy(), "RGB")
     else:
         image = Image.fromarray(t.numpy(), "L")
@@ -231,9 +264,14 @@ def image_html(A, title, role="output", vmin=0.0, vmax=1.0, scale=4, colored=Fal
     image.save(buffer, format="PNG")
     data = base64.b64encode(buffer.getvalue()).decode()
     color = ROLE_COLORS[role]
-    return (f'<div style="margin:4px 14px 4px 0"><div style="color:{color};font-weight:bold;font-size:18px;'
-            f'margin-bottom:4px">{html.escape(title)}</div><img data-role="{role}" alt="{html.escape(title)}" '
-            f'style="border:3px solid {color};image-rendering:pixelated" src="data:image/png;base64,{data}"></div>')
+    return (
+        f'<div style="margin:4px 14px 4px 0">'
+        f'<div style="color:{color};font-weight:bold;font-size:18px;'
+        f'margin-bottom:4px">{html.escape(title)}</div>'
+        f'<img data-role="{role}" alt="{html.escape(title)}" '
+        f'style="border:3px solid {color};image-rendering:pixelated" '
+        f'src="data:image/png;base64,{data}"></div>'
+    )
 
 
 IMPLEMENTATION_STYLES = {
@@ -244,9 +282,12 @@ IMPLEMENTATION_STYLES = {
 
 
 def plot_growth(series, ylabel, title, ax=None):
-    """Log-log lines, one per implementation: `series` maps a name to (input sides n, values); returns the axes.
+    """Log-log lines, one per implementation; returns the axes.
 
-    Each line's label carries its fitted growth exponent. Introduced in 06-what-each-implementation-costs.ipynb.
+    `series` maps a name to (input sides n, values).
+
+    Each line's label carries its fitted growth exponent.
+    Introduced in 06-what-each-implementation-costs.ipynb.
     """
     import matplotlib.pyplot as plt
 
@@ -304,8 +345,8 @@ def show_image_rows(rows, scores=None, size=1.0):
     return axes
 
 
-PHASE_COLORS = ["#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#D55E00", "#999999",
-                "#FFFFFF"]
+PHASE_COLORS = ["#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#D55E00",
+                "#999999", "#FFFFFF"]
 """One colour per phase (Okabe-Ito, colour-blind safe), phases numbered r_h * s_w + r_w."""
 
 
@@ -323,7 +364,9 @@ def show_phases(Y, stride, padding=0, ax=None, title=None, decimals=None):
     Y = torch.as_tensor(Y, dtype=torch.float64)
     (sh, sw), (ph, pw) = ((v, v) if isinstance(v, int) else tuple(v) for v in (stride, padding))
     if sh * sw > len(PHASE_COLORS):
-        raise ValueError(f"show_phases colours at most {len(PHASE_COLORS)} phases; got stride {(sh, sw)}")
+        raise ValueError(
+            f"show_phases colours at most {len(PHASE_COLORS)} phases; got stride {(sh, sw)}"
+        )
     h, w = Y.shape
     phase = [[((i + ph) % sh) * sw + (j + pw) % sw for j in range(w)] for i in range(h)]
     if ax is None:
@@ -339,9 +382,14 @@ def show_phases(Y, stride, padding=0, ax=None, title=None, decimals=None):
     for spine in ax.spines.values():
         spine.set_edgecolor(ROLE_COLORS["output"])
         spine.set_linewidth(2.5)
-    handles = [Patch(facecolor=PHASE_COLORS[rh * sw + rw], edgecolor="black", label=f"phase ({rh}, {rw})")
-               for rh in range(sh) for rw in range(sw)]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, fontsize=10)
+    handles = [
+        Patch(facecolor=PHASE_COLORS[rh * sw + rw], edgecolor="black", label=f"phase ({rh}, {rw})")
+        for rh in range(sh)
+        for rw in range(sw)
+    ]
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), frameon=False, fontsize=10
+    )
     if title:
         ax.set_title(title, color=ROLE_COLORS["output"], fontsize=12)
     return ax

@@ -11,7 +11,7 @@ METHODS = ["transposed conv, bilinear kernel", "F.interpolate bilinear", "F.inte
 
 
 def sample_image(size=(120, 104)):
-    """Grace Hopper's portrait from matplotlib's sample data, grayscale in [0, 1], resized to `size` (H, W).
+    """Grace Hopper's portrait from matplotlib's sample data, grayscale in [0, 1], `size` (H, W).
 
     No download: the file ships with matplotlib.
     """
@@ -26,9 +26,10 @@ def sample_image(size=(120, 104)):
 
 
 def bilinear_kernel(factor):
-    """The (2s, 2s) kernel with which ConvTranspose2d(kernel_size=2s, stride=s, padding=s/2) upsamples
-    bilinearly by s, as in d2l's FCN section. `factor` is an even positive int: for an odd one
-    (1 included) padding = factor/2 is not a whole number, and the layer would not upsample by s."""
+    """The (2s, 2s) kernel with which ConvTranspose2d(kernel_size=2s, stride=s, padding=s/2)
+    upsamples bilinearly by s, as in d2l's FCN section. `factor` is an even positive int: for an
+    odd one (1 included) padding = factor/2 is not a whole number, and the layer would not
+    upsample by s."""
     s = _checks.positive_int(factor, "factor")
     if s % 2:
         raise ValueError(f"factor must be even, so that padding = factor/2 is whole; got {s}")
@@ -48,8 +49,12 @@ def upsample(x, method, factor):
     if x.ndim != 2:
         raise ValueError(f"x must have shape (H, W); got shape {tuple(x.shape)}")
     _checks.nonempty(x, "x")
-    _checks.affordable(x.numel() * s * s, x.dtype, f"the upsampled x {(x.shape[0] * s, x.shape[1] * s)}",
-                       "a smaller factor or image")
+    _checks.affordable(
+        x.numel() * s * s,
+        x.dtype,
+        f"the upsampled x {(x.shape[0] * s, x.shape[1] * s)}",
+        "a smaller factor or image",
+    )
     batch = x[None, None]
     if method == METHODS[0]:
         K = bilinear_kernel(s)[None, None].to(x.dtype)
@@ -60,11 +65,14 @@ def upsample(x, method, factor):
 
 
 def psnr(a, b, peak=1.0):
-    """Peak signal-to-noise ratio of b against a (two tensors of the same shape), in dB: infinite when they
-    are equal, NaN when either holds a NaN. `peak` is the largest possible value (1 for images in [0, 1])."""
+    """Peak signal-to-noise ratio of b against a (two tensors of the same shape), in dB: infinite
+    when they are equal, NaN when either holds a NaN. `peak` is the largest possible value (1 for
+    images in [0, 1])."""
     a, b = _checks.tensor(a, "a"), _checks.tensor(b, "b")
     if a.shape != b.shape:
-        raise ValueError(f"a and b must have the same shape; got {tuple(a.shape)} and {tuple(b.shape)}")
+        raise ValueError(
+            f"a and b must have the same shape; got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
     _checks.nonempty(a, "a")
     peak = _checks.number(peak, "peak", positive=True)
     mse = float(((a.detach() - b.detach()) ** 2).mean())

@@ -6,7 +6,8 @@ traits are the controls' values, its front end (helpers/explorers/NAME.js, with 
 computes every grid in the browser, so a move never waits for Python. The Python side checks the
 starting values (a clear error naming the parameter), and draws the same view as a static HTML
 snapshot for places with no widget front end (GitHub, an untrusted notebook, nbval) and for tests.
-A value that breaks a rule, set from a control or from code, shows the rule in words, never a traceback.
+A value that breaks a rule, set from a control or from code, shows the rule in words, never a
+traceback.
 """
 import json
 import re
@@ -26,11 +27,13 @@ MODULES = Path(__file__).resolve().parent / "explorers"
 
 
 def _module(name):
-    """One explorer's ES module: maths.js, ui.js and NAME.js in one text (anywidget loads one module)."""
+    """One explorer's ES module: maths.js, ui.js and NAME.js in one text (anywidget loads one)."""
     parts = []
     for file in ("maths.js", "ui.js", f"{name}.js"):
         text = (MODULES / file).read_text(encoding="utf-8")
-        parts.append(re.sub(r'^import \{[^}]*\} from "\./\w+\.js";\n', "", text, flags=re.MULTILINE))
+        parts.append(
+            re.sub(r'^import \{[^}]*\} from "\./\w+\.js";\n', "", text, flags=re.MULTILINE)
+        )
     return "\n".join(parts)
 
 
@@ -51,7 +54,7 @@ def _is_int(v):
 
 
 def _plain(value):
-    """A control value as JSON can carry it (numbers, strings, booleans, None); anything else as its repr."""
+    """A control value as JSON can carry it (numbers, strings, booleans, None), else its repr."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, torch.Tensor) and value.numel() == 1:
@@ -64,7 +67,8 @@ def _plain(value):
 
 
 class Control:
-    """One control seen from Python: `value` reads and sets the trait; `options`, `min`, `max` as now."""
+    """One control seen from Python: `value` reads and sets the trait; `options`, `min`, `max`
+    as they are now."""
 
     def __init__(self, explorer, name):
         self._explorer, self.name = explorer, name
@@ -89,7 +93,7 @@ class Control:
 
 
 class Snapshot:
-    """The explorer's current view as static HTML (`value`), drawn by Python for the current state."""
+    """The explorer's current view as static HTML (`value`), drawn by Python for this state."""
 
     def __init__(self, explorer):
         self._explorer = explorer
@@ -104,14 +108,16 @@ class Explorer(anywidget.AnyWidget):
 
     CONTROLS maps each control's name (a synced trait) to its spec: a range (integers min..max), a
     select (options) or a checkbox. `live(values)` overrides specs that follow other controls (the
-    options of a select, the max of a range); `adjust(values)` returns the values that follow a move.
+    options of a select, the max of a range); `adjust(values)` returns the values that follow a
+    move.
     """
 
     _name = traitlets.Unicode("").tag(sync=True)
     _controls = traitlets.List().tag(sync=True)
     _data = traitlets.Dict().tag(sync=True)
     _css = """
-.tc-explorer .tc-controls { display: flex; flex-wrap: wrap; gap: 6px 22px; margin: 4px 0 8px; font: 15px sans-serif; }
+.tc-explorer .tc-controls { display: flex; flex-wrap: wrap; gap: 6px 22px; margin: 4px 0 8px; \
+font: 15px sans-serif; }
 .tc-explorer label { display: inline-flex; align-items: center; gap: 6px; }
 .tc-explorer input[type=range] { width: 130px; }
 .tc-explorer output { min-width: 1.5em; font-weight: bold; }
@@ -124,8 +130,12 @@ class Explorer(anywidget.AnyWidget):
         rule = self.problem(values)
         if rule:
             raise (TypeError if " must be True or False" in rule else ValueError)(rule)
-        super().__init__(**values, _name=self.NAME, _controls=[{"name": n, **s} for n, s in self.CONTROLS.items()],
-                         _data=self.data())
+        super().__init__(
+            **values,
+            _name=self.NAME,
+            _controls=[{"name": n, **s} for n, s in self.CONTROLS.items()],
+            _data=self.data(),
+        )
         self.controls = {name: Control(self, name) for name in self.CONTROLS}
         self.view = Snapshot(self)
         self.observe(self._follow, names=list(self.CONTROLS))
@@ -153,17 +163,22 @@ class Explorer(anywidget.AnyWidget):
                 lo, hi, step = spec["min"], spec["max"], spec.get("step", 1)
                 if not (_is_int(v) and lo <= v <= hi and (v - lo) % step == 0):
                     if step > 1:
-                        return f"{name} must be one of {list(range(lo, hi + 1, step))} in this explorer; got {v!r}"
-                    return f"{name} must be an integer from {lo} to {hi} in this explorer; got {v!r}"
-            elif spec["kind"] == "select" and (not isinstance(v, (str, int)) or v not in spec["options"]
-                                               or isinstance(v, bool)):
+                        allowed = list(range(lo, hi + 1, step))
+                        return f"{name} must be one of {allowed} in this explorer; got {v!r}"
+                    return (
+                        f"{name} must be an integer from {lo} to {hi} in this explorer; got {v!r}"
+                    )
+            elif spec["kind"] == "select" and (
+                not isinstance(v, (str, int)) or v not in spec["options"] or isinstance(v, bool)
+            ):
                 return f"{name} must be one of {spec['options']}; got {v!r}"
             elif spec["kind"] == "checkbox" and not isinstance(v, bool):
                 return f"{name} must be True or False; got {v!r}"
         return None
 
     def _follow(self, change):
-        """Keep dependent values in step (a cell that left the grid, a step past the end); never raises."""
+        """Keep dependent values in step (a cell that left the grid, a step past the end); never
+        raises."""
         try:
             for name, v in self.adjust(self.values()).items():
                 setattr(self, name, v)
@@ -190,16 +205,18 @@ class Explorer(anywidget.AnyWidget):
         raise NotImplementedError
 
     def _repr_mimebundle_(self, **kwargs):
-        # Where no widget front end runs (GitHub, an untrusted notebook, nbconvert) the snapshot shows
-        # as a static figure, and the text form stays one short line.
+        # Where no widget front end runs (GitHub, an untrusted notebook, nbconvert) the snapshot
+        # shows as a static figure, and the text form stays one short line.
         data, metadata = super()._repr_mimebundle_(**kwargs)
         data["text/html"] = self.snapshot()
-        data["text/plain"] = f"{self.NAME}: live controls {', '.join(self.CONTROLS)} (run the notebook to use them)"
+        data["text/plain"] = (
+            f"{self.NAME}: live controls {', '.join(self.CONTROLS)} (run the notebook to use them)"
+        )
         return data, metadata
 
 
 class Value(traitlets.Any):
-    """A control's value: anything can be set (the view names the rule it breaks); kept JSON-plain."""
+    """A control's value: anything can be set (the view names the rule it breaks); JSON-plain."""
 
     def validate(self, obj, value):
         return _plain(value)
@@ -236,8 +253,12 @@ class LoopExplorer(Explorer):
 
     NAME = "loop_explorer"
     _esm = _module("loop")
-    CONTROLS: ClassVar[dict] = {"x": _choice(X_PRESETS, "X"), "k": _choice(K_PRESETS, "K"), "stride": _range(1, 3, "stride"),
-                "step": _range(0, 25, "step")}
+    CONTROLS: ClassVar[dict] = {
+        "x": _choice(X_PRESETS, "X"),
+        "k": _choice(K_PRESETS, "K"),
+        "stride": _range(1, 3, "stride"),
+        "step": _range(0, 25, "step"),
+    }
     x, k, stride, step = _value(), _value(), _value(), _value()
 
     def data(self):
@@ -246,7 +267,9 @@ class LoopExplorer(Explorer):
 
     def live(self, values):
         x = values.get("x")
-        return {"step": {"max": X_PRESETS[x]().numel() if isinstance(x, str) and x in X_PRESETS else 0}}
+        return {
+            "step": {"max": X_PRESETS[x]().numel() if isinstance(x, str) and x in X_PRESETS else 0}
+        }
 
     def adjust(self, values):
         n = self.live(values)["step"]["max"]
@@ -256,8 +279,10 @@ class LoopExplorer(Explorer):
         return _loop_view(X_PRESETS[x](), K_PRESETS[k](), stride, step)
 
 
-def loop_explorer(x_preset="d2l's [[0, 1], [2, 3]]", k_preset="d2l's [[0, 1], [2, 3]]", stride=1, step=2):
-    """Step through the loop one input element at a time: the input cell, its stamp, the partial output.
+def loop_explorer(
+    x_preset="d2l's [[0, 1], [2, 3]]", k_preset="d2l's [[0, 1], [2, 3]]", stride=1, step=2
+):
+    """Step through the loop one input element at a time: the cell, its stamp, the partial output.
 
     Controls: presets for X and K, the stride (1 to 3), and the step (0 to the number of input
     elements, with a Play button); the last step shows the finished output.
@@ -282,10 +307,14 @@ def _loop_view(X, K, stride, step):
         x_mark = [(i, j)]
         y_mark = [(r + a, c + b) for a in range(kh) for b in range(kw)]
         stamp = X[i, j] * K
-        caption = (f"Step {step} of {n}: X[{i}, {j}] = {plots.fmt(X[i, j])} adds {plots.fmt(X[i, j])} \u00d7 K "
-                   f"to Y[{r}:{r + kh}, {c}:{c + kw}].")
+        caption = (
+            f"Step {step} of {n}: X[{i}, {j}] = {plots.fmt(X[i, j])} adds {plots.fmt(X[i, j])} "
+            f"\u00d7 K to Y[{r}:{r + kh}, {c}:{c + kw}]."
+        )
         if step == n:
-            tconv = torch.nn.functional.conv_transpose2d(X[None, None], K[None, None], stride=stride)[0, 0]
+            tconv = torch.nn.functional.conv_transpose2d(
+                X[None, None], K[None, None], stride=stride
+            )[0, 0]
             verb = "equals" if torch.allclose(partial[n], tconv) else "differs from"
             caption += f" All stamps added: Y {verb} F.conv_transpose2d(X, K, stride={stride})."
     slo, shi = min(0.0, float(stamps.min())), max(1.0, float(stamps.max()))
@@ -316,15 +345,24 @@ def _cell_options(h, w):
 
 
 class ParameterExplorer(Explorer):
-    """parameter_explorer's widget: sizes, stride, padding, output_padding, dilation, presets, a cell."""
+    """parameter_explorer's widget: sizes, stride, padding, output_padding, dilation, presets,
+    a cell."""
 
     NAME = "parameter_explorer"
     _esm = _module("parameter")
-    CONTROLS: ClassVar[dict] = {"in_h": _range(1, 5, "input H"), "in_w": _range(1, 5, "input W"), "k_h": _range(1, 4, "kernel H"),
-                "k_w": _range(1, 4, "kernel W"), "stride": _range(1, 3, "stride"), "padding": _range(0, 3, "padding"),
-                "output_padding": _range(0, 2, "output_padding"), "dilation": _range(1, 3, "dilation"),
-                "x": _choice(GRID_PRESETS, "X"), "k": _choice(GRID_PRESETS, "K"),
-                "cell": _choice(["none"], "show the writes of")}
+    CONTROLS: ClassVar[dict] = {
+        "in_h": _range(1, 5, "input H"),
+        "in_w": _range(1, 5, "input W"),
+        "k_h": _range(1, 4, "kernel H"),
+        "k_w": _range(1, 4, "kernel W"),
+        "stride": _range(1, 3, "stride"),
+        "padding": _range(0, 3, "padding"),
+        "output_padding": _range(0, 2, "output_padding"),
+        "dilation": _range(1, 3, "dilation"),
+        "x": _choice(GRID_PRESETS, "X"),
+        "k": _choice(GRID_PRESETS, "K"),
+        "cell": _choice(["none"], "show the writes of"),
+    }
     in_h, in_w, k_h, k_w, stride, padding, output_padding, dilation = (_value() for _ in range(8))
     x, k, cell = _value(), _value(), _value()
 
@@ -342,16 +380,18 @@ class ParameterExplorer(Explorer):
         return _parameter_view(**values)
 
 
-def parameter_explorer(in_h=3, in_w=3, k_h=3, k_w=3, stride=2, padding=1, output_padding=1, dilation=1,
-                       x_preset="1, 2, 3, ...", k_preset="ones", cell="X[1, 1]"):
-    """Every parameter of nn.ConvTranspose2d on one grid: sizes, stride, padding, output_padding, dilation.
+def parameter_explorer(in_h=3, in_w=3, k_h=3, k_w=3, stride=2, padding=1, output_padding=1,
+                       dilation=1, x_preset="1, 2, 3, ...", k_preset="ones", cell="X[1, 1]"):
+    """Every parameter of nn.ConvTranspose2d on one grid: sizes, stride, padding, output_padding,
+    dilation.
 
     Shows the output with its numbers, the uncropped output when padding crops it, the output-size
     formula with the current numbers, the equivalent PyTorch line, and the output cells that the
     chosen input cell writes to. Introduced in 02-padding-stride-and-channels.ipynb.
     """
     return ParameterExplorer(in_h=in_h, in_w=in_w, k_h=k_h, k_w=k_w, stride=stride, padding=padding,
-                             output_padding=output_padding, dilation=dilation, x=x_preset, k=k_preset, cell=cell)
+                             output_padding=output_padding, dilation=dilation, x=x_preset,
+                             k=k_preset, cell=cell)
 
 
 def _parameter_view(in_h, in_w, k_h, k_w, stride, padding, output_padding, dilation, x, k, cell):
@@ -359,7 +399,12 @@ def _parameter_view(in_h, in_w, k_h, k_w, stride, padding, output_padding, dilat
     from .shapes import trans_conv_output_shape
 
     X, K = GRID_PRESETS[x]((in_h, in_w)), GRID_PRESETS[k]((k_h, k_w))
-    args = {"stride": stride, "padding": padding, "output_padding": output_padding, "dilation": dilation}
+    args = {
+        "stride": stride,
+        "padding": padding,
+        "output_padding": output_padding,
+        "dilation": dilation,
+    }
     Y = trans_conv(X, K, **args)  # refuses impossible combinations with the rule they break
     full = trans_conv(X, K, stride=stride, output_padding=output_padding, dilation=dilation)
     h_out, w_out = Y.shape
@@ -369,35 +414,50 @@ def _parameter_view(in_h, in_w, k_h, k_w, stride, padding, output_padding, dilat
                    for i, j in chosen for a in range(k_h) for b in range(k_w)]
     writes = [(r - p, q - p) for r, q in writes_full if 0 <= r - p < h_out and 0 <= q - p < w_out]
     lo, hi = min(0.0, float(full.min())), max(1.0, float(full.max()))
-    panels = [plots.grid_html(X, "input X", "input", highlight=chosen), plots.grid_html(K, "kernel K", "kernel")]
+    panels = [
+        plots.grid_html(X, "input X", "input", highlight=chosen),
+        plots.grid_html(K, "kernel K", "kernel"),
+    ]
     if p:
         cropped = [(r, q) for r in range(full.shape[0]) for q in range(full.shape[1])
                    if not (p <= r < p + h_out and p <= q < p + w_out)]
-        panels.append(plots.grid_html(full, f"before cropping: padding={p} removes the faded border",
-                                      "output", lo, hi, writes_full, cropped, cell_px=min(40, 560 // full.shape[1])))
+        title = f"before cropping: padding={p} removes the faded border"
+        px = min(40, 560 // full.shape[1])
+        panels.append(plots.grid_html(full, title, "output", lo, hi, writes_full, cropped, px))
     panels.append(plots.grid_html(Y, f"output Y: {h_out}x{w_out}", "output", lo, hi, writes))
     caption = ""
     if chosen:
         (i, j), n_taps = chosen[0], k_h * k_w
-        caption = (f"{cell} = {plots.fmt(X[i, j])} stamps {n_taps} kernel taps; {len(writes)} land in Y (framed)"
-                   + (f", {n_taps - len(writes)} in the cropped border." if len(writes) < n_taps else "."))
+        caption = (
+            f"{cell} = {plots.fmt(X[i, j])} stamps {n_taps} kernel taps; "
+            f"{len(writes)} land in Y (framed)"
+            + (f", {n_taps - len(writes)} in the cropped border." if len(writes) < n_taps else ".")
+        )
     lines = []
     for axis, i_, k_ in (("H", in_h, k_h), ("W", in_w, k_w)):
         o = trans_conv_output_shape(i_, k_, **args)[0]
-        lines.append(f"{axis}_out = (i-1)*s - 2*p + d*(k-1) + output_padding + 1 = ({i_}-1)*{stride} - 2*{p} "
-                     f"+ {dilation}*({k_}-1) + {output_padding} + 1 = {o}")
-    lines.append(f"nn.ConvTranspose2d(1, 1, kernel_size=({k_h}, {k_w}), stride={stride}, padding={p}, "
-                 f"output_padding={output_padding}, dilation={dilation}, bias=False)")
+        lines.append(
+            f"{axis}_out = (i-1)*s - 2*p + d*(k-1) + output_padding + 1 = ({i_}-1)*{stride} - "
+            f"2*{p} + {dilation}*({k_}-1) + {output_padding} + 1 = {o}"
+        )
+    lines.append(
+        f"nn.ConvTranspose2d(1, 1, kernel_size=({k_h}, {k_w}), stride={stride}, padding={p}, "
+        f"output_padding={output_padding}, dilation={dilation}, bias=False)"
+    )
     return plots.panels_html(panels, caption, plots.text_html(lines))
 
 
 class AmbiguityExplorer(Explorer):
-    """ambiguity_explorer's widget: kernel size, stride, padding and the convolution's output length."""
+    """ambiguity_explorer's widget: kernel size, stride, padding and the conv output length."""
 
     NAME = "ambiguity_explorer"
     _esm = _module("ambiguity")
-    CONTROLS: ClassVar[dict] = {"kernel_size": _range(1, 5, "kernel"), "stride": _range(1, 4, "stride"),
-                "padding": _range(0, 3, "padding"), "output_size": _range(1, 6, "conv output length")}
+    CONTROLS: ClassVar[dict] = {
+        "kernel_size": _range(1, 5, "kernel"),
+        "stride": _range(1, 4, "stride"),
+        "padding": _range(0, 3, "padding"),
+        "output_size": _range(1, 6, "conv output length"),
+    }
     kernel_size, stride, padding, output_size = _value(), _value(), _value(), _value()
 
     def render(self, **values):
@@ -405,12 +465,16 @@ class AmbiguityExplorer(Explorer):
 
 
 def ambiguity_explorer(kernel_size=3, stride=2, padding=1, output_size=4):
-    """Which convolution input lengths land on one output length, and the output_padding that recovers each.
+    """Which convolution input lengths land on one output length, and the output_padding that
+    recovers each.
 
     For each length n with conv(n) = output_size, a strip of n cells shows which cells the
-    convolution reads (the others, at the end, are never read). Introduced in 02-padding-stride-and-channels.ipynb.
+    convolution reads (the others, at the end, are never read).
+    Introduced in 02-padding-stride-and-channels.ipynb.
     """
-    return AmbiguityExplorer(kernel_size=kernel_size, stride=stride, padding=padding, output_size=output_size)
+    return AmbiguityExplorer(
+        kernel_size=kernel_size, stride=stride, padding=padding, output_size=output_size
+    )
 
 
 def _ambiguity_view(kernel_size, stride, padding, output_size):
@@ -426,10 +490,12 @@ def _ambiguity_view(kernel_size, stride, padding, output_size):
             f'<div style="width:280px;font-size:18px">n = {n}: output_padding = {a}</div>'
             f"{plots.strip_html(n, p, read)}</div>"
         )
-    caption = (f"Conv2d(kernel_size={k}, stride={s}, padding={p}) maps every input length in {sizes} to {o}. "
-               f"Blue cells are the input (numbered), dashed ones its zero padding; faded cells are never read by "
-               f"any window. ConvTranspose2d with the same arguments maps {o} back to {sizes[0]}; output_padding "
-               f"(or forward(y, output_size=...)) picks one of the others.")
+    caption = (
+        f"Conv2d(kernel_size={k}, stride={s}, padding={p}) maps every input length in {sizes} to "
+        f"{o}. Blue cells are the input (numbered), dashed ones its zero padding; faded cells are "
+        f"never read by any window. ConvTranspose2d with the same arguments maps {o} back to "
+        f"{sizes[0]}; output_padding (or forward(y, output_size=...)) picks one of the others."
+    )
     return plots.panels_html(['<div data-role="strips">' + "".join(rows) + "</div>"], caption)
 
 
@@ -451,13 +517,19 @@ def _matrix_options(size, kernel_size, stride, padding):
 
 
 class MatrixExplorer(Explorer):
-    """matrix_explorer's widget: input size, kernel size, stride, padding, a row or column, W or W^T."""
+    """matrix_explorer's widget: input size, kernel size, stride, padding, a row or column, W or
+    W^T."""
 
     NAME = "matrix_explorer"
     _esm = _module("matrix")
-    CONTROLS: ClassVar[dict] = {"size": _range(2, 5, "input size"), "kernel_size": _range(1, 3, "kernel size"),
-                "stride": _range(1, 3, "stride"), "padding": _range(0, 2, "padding"),
-                "select": _choice(["none"], "select"), "show": _choice(MATRIX_SHOW, "show")}
+    CONTROLS: ClassVar[dict] = {
+        "size": _range(2, 5, "input size"),
+        "kernel_size": _range(1, 3, "kernel size"),
+        "stride": _range(1, 3, "stride"),
+        "padding": _range(0, 2, "padding"),
+        "select": _choice(["none"], "select"),
+        "show": _choice(MATRIX_SHOW, "show"),
+    }
     size, kernel_size, stride, padding, select, show = (_value() for _ in range(6))
 
     def live(self, values):
@@ -472,15 +544,18 @@ class MatrixExplorer(Explorer):
         return _matrix_view(**values)
 
 
-def matrix_explorer(size=3, kernel_size=2, stride=1, padding=0, select="conv output (0, 0)", show=MATRIX_SHOW[0]):
+def matrix_explorer(
+    size=3, kernel_size=2, stride=1, padding=0, select="conv output (0, 0)", show=MATRIX_SHOW[0]
+):
     """The convolution matrix W beside the input and output grids; select a row or a column of W.
 
-    A row of W is one output cell of the convolution (the input cells it reads); a column is one input
-    cell (the output cells it feeds). `show` switches to W^T and W^T y, the transposed convolution,
-    which gathers from exactly those cells. Introduced in 03-the-matrix-view.ipynb.
+    A row of W is one output cell of the convolution (the input cells it reads); a column is one
+    input cell (the output cells it feeds). `show` switches to W^T and W^T y, the transposed
+    convolution, which gathers from exactly those cells. Introduced in 03-the-matrix-view.ipynb.
     """
-    return MatrixExplorer(size=size, kernel_size=kernel_size, stride=stride, padding=padding, select=select,
-                          show=show)
+    return MatrixExplorer(
+        size=size, kernel_size=kernel_size, stride=stride, padding=padding, select=select, show=show
+    )
 
 
 def _matrix_view(size, kernel_size, stride, padding, select, show):
@@ -493,13 +568,18 @@ def _matrix_view(size, kernel_size, stride, padding, select, show):
     h = conv_output_shape(n, k, s, p)[0]
     transposed = show == MATRIX_SHOW[1]
     X, y = _counting((n, n)), _counting((h, h))
-    x_mark, y_mark, w_dim, caption = [], [], [], "Choose a row (conv output) or a column (conv input) of W."
+    x_mark, y_mark, w_dim = [], [], []
+    caption = "Choose a row (conv output) or a column (conv input) of W."
     rows_w, cols_w = W.shape
 
     def dim_except(keep_row, keep_col):
         rows, cols = (cols_w, rows_w) if transposed else (rows_w, cols_w)
-        return [(a, b) for a in range(rows) for b in range(cols)
-                if (keep_row is not None and a != keep_row) or (keep_col is not None and b != keep_col)]
+        return [
+            (a, b)
+            for a in range(rows)
+            for b in range(cols)
+            if (keep_row is not None and a != keep_row) or (keep_col is not None and b != keep_col)
+        ]
 
     if select != "none":
         u, v = (int(t) for t in select[select.index("(") + 1:-1].split(","))
@@ -509,49 +589,74 @@ def _matrix_view(size, kernel_size, stride, padding, select, show):
         y_mark = [(u, v)]
         if transposed:
             w_dim = dim_except(None, q)
-            caption = (f"Column {q} of W\u1d40 is the stamp of y[{u}, {v}]: W\u1d40 y adds y[{u}, {v}] \u00d7 K to the "
-                       f"{len(x_mark)} framed output cells, the cells that conv output ({u}, {v}) reads (row {q} of W).")
+            caption = (
+                f"Column {q} of W\u1d40 is the stamp of y[{u}, {v}]: W\u1d40 y adds y[{u}, {v}] "
+                f"\u00d7 K to the {len(x_mark)} framed output cells, the cells that conv output "
+                f"({u}, {v}) reads (row {q} of W)."
+            )
         else:
             w_dim = dim_except(q, None)
-            caption = (f"Row {q} of W is conv output ({u}, {v}): it reads the {len(x_mark)} framed input cells "
-                       f"(W x gathers). Read as column {q} of W\u1d40, it is the stamp that y[{u}, {v}] adds in the "
-                       "transposed convolution.")
+            caption = (
+                f"Row {q} of W is conv output ({u}, {v}): it reads the {len(x_mark)} framed input "
+                f"cells (W x gathers). Read as column {q} of W\u1d40, it is the stamp that "
+                f"y[{u}, {v}] adds in the transposed convolution."
+            )
     elif select.startswith("conv input"):
         q = u * n + v
         y_mark = [divmod(int(row), h) for row in torch.nonzero(W[:, q]).flatten()]
         x_mark = [(u, v)]
         if transposed:
             w_dim = dim_except(q, None)
-            caption = (f"Row {q} of W\u1d40 is output cell ({u}, {v}) of W\u1d40 y: it gathers from the {len(y_mark)} "
-                       f"framed cells of y, the cells that conv input ({u}, {v}) feeds (column {q} of W).")
+            caption = (
+                f"Row {q} of W\u1d40 is output cell ({u}, {v}) of W\u1d40 y: it gathers from the "
+                f"{len(y_mark)} framed cells of y, the cells that conv input ({u}, {v}) feeds "
+                f"(column {q} of W)."
+            )
         else:
             w_dim = dim_except(None, q)
-            caption = (f"Column {q} of W is conv input ({u}, {v}): it feeds the {len(y_mark)} framed output cells. "
-                       f"In the transposed convolution W\u1d40 y, output cell ({u}, {v}) gathers from exactly those "
-                       "cells of y.")
+            caption = (
+                f"Column {q} of W is conv input ({u}, {v}): it feeds the {len(y_mark)} framed "
+                f"output cells. In the transposed convolution W\u1d40 y, output cell ({u}, {v}) "
+                "gathers from exactly those cells of y."
+            )
     M = W.T if transposed else W
     w_px = max(8, min(30, 520 // max(W.shape)))
     name = "W\u1d40" if transposed else "W"
-    matrix = plots.grid_html(M, f"{name}: {M.shape[0]}x{M.shape[1]}", "kernel", 0, float(K.max()), dim=w_dim,
-                             cell_px=w_px)
+    title = f"{name}: {M.shape[0]}x{M.shape[1]}"
+    matrix = plots.grid_html(M, title, "kernel", 0, float(K.max()), dim=w_dim, cell_px=w_px)
     kernel = plots.grid_html(K, f"kernel K: {k}x{k}", "kernel", cell_px=40)
     lines = [f"W = helpers.kernel2matrix(K, ({n}, {n}), stride={s}, padding={p})"]
     F = torch.nn.functional
     if transposed:
         op = recovering_output_padding((n, n), k, s, p)[0]
         Wty = (W.T @ y.reshape(-1)).reshape(n, n)
-        same = torch.equal(Wty, F.conv_transpose2d(y[None, None], K[None, None], stride=s, padding=p,
-                                                   output_padding=op)[0, 0])
-        panels = [plots.grid_html(y, f"input y: {h}x{h}", "input", highlight=y_mark, cell_px=40), kernel, matrix,
-                  plots.grid_html(Wty, f"output W\u1d40 y: {n}x{n}", "output", highlight=x_mark, cell_px=40)]
-        lines.append(f"W\u1d40 @ y {'equals' if same else 'differs from'} F.conv_transpose2d(y, K, stride={s}, "
-                     f"padding={p}, output_padding={op})")
+        tconv = F.conv_transpose2d(y[None, None], K[None, None], stride=s, padding=p,
+                                   output_padding=op)
+        same = torch.equal(Wty, tconv[0, 0])
+        panels = [
+            plots.grid_html(y, f"input y: {h}x{h}", "input", highlight=y_mark, cell_px=40),
+            kernel,
+            matrix,
+            plots.grid_html(
+                Wty, f"output W\u1d40 y: {n}x{n}", "output", highlight=x_mark, cell_px=40
+            ),
+        ]
+        lines.append(
+            f"W\u1d40 @ y {'equals' if same else 'differs from'} F.conv_transpose2d(y, K, "
+            f"stride={s}, padding={p}, output_padding={op})"
+        )
     else:
         Wx = (W @ X.reshape(-1)).reshape(h, h)
         same = torch.equal(Wx, F.conv2d(X[None, None], K[None, None], stride=s, padding=p)[0, 0])
-        panels = [plots.grid_html(X, f"input x: {n}x{n}", "input", highlight=x_mark, cell_px=40), kernel, matrix,
-                  plots.grid_html(Wx, f"output y = W x: {h}x{h}", "output", highlight=y_mark, cell_px=40)]
-        lines.append(f"W @ x {'equals' if same else 'differs from'} F.conv2d(x, K, stride={s}, padding={p})")
+        panels = [
+            plots.grid_html(X, f"input x: {n}x{n}", "input", highlight=x_mark, cell_px=40),
+            kernel,
+            matrix,
+            plots.grid_html(Wx, f"output y = W x: {h}x{h}", "output", highlight=y_mark, cell_px=40),
+        ]
+        lines.append(
+            f"W @ x {'equals' if same else 'differs from'} F.conv2d(x, K, stride={s}, padding={p})"
+        )
     return plots.panels_html(panels, caption, plots.text_html(lines))
 
 
@@ -564,8 +669,11 @@ class EquivalentConvExplorer(Explorer):
 
     NAME = "equivalent_conv_explorer"
     _esm = _module("equivalent_conv")
-    CONTROLS: ClassVar[dict] = {"stride": _range(1, 3, "stride"), "padding": _range(0, 2, "padding"),
-                "flip": _toggle("flip the kernel by 180 degrees")}
+    CONTROLS: ClassVar[dict] = {
+        "stride": _range(1, 3, "stride"),
+        "padding": _range(0, 2, "padding"),
+        "flip": _toggle("flip the kernel by 180 degrees"),
+    }
     stride, padding, flip = _value(), _value(), _value()
 
     def data(self):
@@ -576,7 +684,7 @@ class EquivalentConvExplorer(Explorer):
 
 
 def equivalent_conv_explorer(stride=2, padding=0, flip=True):
-    """The direct convolution that equals a transposed convolution: insert zeros, pad, flip, convolve.
+    """The direct convolution equal to a transposed convolution: insert zeros, pad, flip, convolve.
 
     Untick `flip` to see it fail without the 180-degree rotation of the kernel.
     Introduced in 03-the-matrix-view.ipynb.
@@ -589,7 +697,8 @@ def _equivalent_view(stride, padding, flip):
 
     X, K = torch.tensor(EQUIV_X), torch.tensor(EQUIV_K)
     s, p, k = stride, padding, K.shape[0]
-    expected = trans_conv(X, K, stride=s, padding=p)  # refuses padding that crops everything, in words
+    # trans_conv refuses a padding that crops everything, with the rule in words
+    expected = trans_conv(X, K, stride=s, padding=p)
     Xz = torch.zeros(((X.shape[0] - 1) * s + 1,) * 2)
     Xz[::s, ::s] = X
     q = k - 1 - p
@@ -601,15 +710,21 @@ def _equivalent_view(stride, padding, flip):
     hi = max(float(Y.max()), float(expected.max()))
     panels = [
         plots.grid_html(X, "input X", "input", cell_px=40),
-        plots.grid_html(Xp, f"{_zeros(s - 1)} between, {q} around", "input", highlight=originals, cell_px=36),
-        plots.grid_html(used, "kernel, flipped" if flip else "kernel, not flipped", "kernel", cell_px=40),
+        plots.grid_html(
+            Xp, f"{_zeros(s - 1)} between, {q} around", "input", highlight=originals, cell_px=36
+        ),
+        plots.grid_html(
+            used, "kernel, flipped" if flip else "kernel, not flipped", "kernel", cell_px=40
+        ),
         plots.grid_html(Y, "direct convolution", "output", lo, hi, cell_px=36),
         plots.grid_html(expected, "transposed convolution", "output", lo, hi, cell_px=36),
     ]
     same = Y.shape == expected.shape and torch.equal(Y, expected)
-    caption = (f"Insert {_zeros(s - 1)} between input elements, pad by k-1-p = {k}-1-{p} = {q}, "
-               f"{'flip the kernel, ' if flip else 'do not flip the kernel, '}and convolve with stride 1: "
-               f"{'the result equals' if same else 'the result differs from'} the transposed convolution.")
+    caption = (
+        f"Insert {_zeros(s - 1)} between input elements, pad by k-1-p = {k}-1-{p} = {q}, "
+        f"{'flip the kernel, ' if flip else 'do not flip the kernel, '}and convolve with stride 1: "
+        f"{'the result equals' if same else 'the result differs from'} the transposed convolution."
+    )
     return plots.panels_html(panels, caption)
 
 
@@ -618,7 +733,8 @@ def _zeros(n):
 
 
 CHECKER_INPUT = 8  # smallest side of the constant input in checkerboard_explorer
-CHECKER_VIEW = 16  # the explorer shows at most this many central rows and columns (legible, quick to draw)
+CHECKER_VIEW = 16
+"""The explorer shows at most this many central rows and columns (legible, quick to draw)."""
 
 
 def checker_geometry(kernel_size, stride, layers):
@@ -643,7 +759,7 @@ def phase_counts(kernel_size, stride):
 
 
 def equal_phase_kernel(kernel_size, stride):
-    """A (k, k) kernel whose every phase sub-kernel K[r::s, c::s] sums to 1 (where the phase has taps).
+    """A (k, k) kernel whose every phase sub-kernel K[r::s, c::s] sums to 1 (if the phase has taps).
 
     Per axis each tap is 1 over the number of taps of its phase ([0.5, 1, 0.5] for k=3, s=2); the
     kernel is the outer product of the two axes. Introduced in 04-checkerboard-artifacts.ipynb.
@@ -662,19 +778,26 @@ CHECKER_KERNELS = {
 
 
 def _phase_sentence(K, s):
-    """Whether the s*s sub-kernels K[r::s, c::s] have equal sums (a constant input comes out flat)."""
+    """Whether the s*s sub-kernels K[r::s, c::s] have equal sums (a constant input comes out
+    flat)."""
     k = K.shape[0]
     empty = phase_counts(k, s).count(0)
     if empty:
-        return (f"phase sums: kernel_size {k} < stride {s}, so {s * s - k * k} of the {s * s} phases "
-                f"(r mod {s}, c mod {s}) get no tap at all; no choice of weights can even them out")
+        return (
+            f"phase sums: kernel_size {k} < stride {s}, so {s * s - k * k} of the {s * s} phases "
+            f"(r mod {s}, c mod {s}) get no tap at all; no choice of weights can even them out"
+        )
     sums = [float(K[r::s, c::s].sum()) for r in range(s) for c in range(s)]
     lo, hi = min(sums), max(sums)
     if hi - lo <= 1e-9 * max(1.0, abs(hi)):
-        return (f"phase sums: all {s * s} sub-kernels K[r::{s}, c::{s}] sum to {plots.fmt(lo)}, so a constant "
-                "input comes out flat inside")
-    return (f"phase sums: the {s * s} sub-kernels K[r::{s}, c::{s}] sum to {plots.fmt(lo)} .. {plots.fmt(hi)}, "
-            "so a constant input comes out uneven")
+        return (
+            f"phase sums: all {s * s} sub-kernels K[r::{s}, c::{s}] sum to {plots.fmt(lo)}, so a "
+            "constant input comes out flat inside"
+        )
+    return (
+        f"phase sums: the {s * s} sub-kernels K[r::{s}, c::{s}] sum to {plots.fmt(lo)} .. "
+        f"{plots.fmt(hi)}, so a constant input comes out uneven"
+    )
 
 
 class CheckerboardExplorer(Explorer):
@@ -682,26 +805,38 @@ class CheckerboardExplorer(Explorer):
 
     NAME = "checkerboard_explorer"
     _esm = _module("checkerboard")
-    CONTROLS: ClassVar[dict] = {"stride": _range(1, 4, "stride"), "kernel_size": _range(1, 9, "kernel size"),
-                "layers": _range(1, 3, "layers"), "kernel": _choice(CHECKER_KERNELS, "kernel weights")}
+    CONTROLS: ClassVar[dict] = {
+        "stride": _range(1, 4, "stride"),
+        "kernel_size": _range(1, 9, "kernel size"),
+        "layers": _range(1, 3, "layers"),
+        "kernel": _choice(CHECKER_KERNELS, "kernel weights"),
+    }
     stride, kernel_size, layers, kernel = _value(), _value(), _value(), _value()
 
     def data(self):
-        return {"random": {str(k): CHECKER_KERNELS["random positive"](k, 1).tolist() for k in range(1, 10)}}
+        return {
+            "random": {
+                str(k): CHECKER_KERNELS["random positive"](k, 1).tolist() for k in range(1, 10)
+            }
+        }
 
     def render(self, **values):
         return _checkerboard_view(**values)
 
 
 def checkerboard_explorer(stride=2, kernel_size=3, layers=1, kernel="ones"):
-    """Uneven overlap, live: how many stamps land on each output cell, and what a constant input becomes.
+    """Uneven overlap, live: how many stamps land on each output cell, and what a constant input
+    becomes.
 
     `layers` stacked transposed convolutions (same kernel size and stride) upsample a constant input
     (8x8, larger when needed to leave cells beyond the edges' reach: `checker_geometry`).
-    Kernel weights: all ones, "equal phase sums" (each sub-kernel K[r::s, c::s] sums to 1), or random.
+    Kernel weights: all ones, "equal phase sums" (each sub-kernel K[r::s, c::s] sums to 1), or
+    random.
     Introduced in 04-checkerboard-artifacts.ipynb.
     """
-    return CheckerboardExplorer(stride=stride, kernel_size=kernel_size, layers=layers, kernel=kernel)
+    return CheckerboardExplorer(
+        stride=stride, kernel_size=kernel_size, layers=layers, kernel=kernel
+    )
 
 
 def _checkerboard_view(stride, kernel_size, layers, kernel):
@@ -721,7 +856,11 @@ def _checkerboard_view(stride, kernel_size, layers, kernel):
     crop = slice(start, start + min(n, CHECKER_VIEW))
     px = max(14, min(34, 560 // min(n, CHECKER_VIEW)))
     lo, hi = float(inner_counts.min()), float(inner_counts.max())
-    shown = f"central {min(n, CHECKER_VIEW)}x{min(n, CHECKER_VIEW)} of {n}x{n}" if n > CHECKER_VIEW else f"{n}x{n}"
+    shown = (
+        f"central {min(n, CHECKER_VIEW)}x{min(n, CHECKER_VIEW)} of {n}x{n}"
+        if n > CHECKER_VIEW
+        else f"{n}x{n}"
+    )
     panels = [
         plots.grid_html(K, f"kernel K: {k}x{k}", "kernel", cell_px=34 if k > 6 else 40),
         plots.grid_html(counts[crop, crop], f"stamps per cell ({shown})", "output", cell_px=px),
@@ -730,13 +869,20 @@ def _checkerboard_view(stride, kernel_size, layers, kernel):
     if lo == hi:
         verdict = "even: every interior cell receives the same number of stamps"
     elif lo == 0:
-        verdict = f"uneven: the kernel is smaller than the stride, so some cells receive no stamp (0 to {hi:g})"
+        verdict = (
+            "uneven: the kernel is smaller than the stride, so some cells receive no stamp "
+            f"(0 to {hi:g})"
+        )
     else:
         verdict = f"uneven: interior cells receive {lo:g} to {hi:g} stamps, a ratio of {hi / lo:g}"
-    lines = [f"kernel_size % stride = {k} % {s} = {k % s}; {layers} layer(s) on a constant {side}x{side} input",
-             f"overlap {verdict}",
-             f"constant input: interior output from {float(inner_y.min()):.2f} to {float(inner_y.max()):.2f}",
-             _phase_sentence(K, s)]
+    lines = [
+        f"kernel_size % stride = {k} % {s} = {k % s}; {layers} layer(s) on a constant "
+        f"{side}x{side} input",
+        f"overlap {verdict}",
+        f"constant input: interior output from {float(inner_y.min()):.2f} to "
+        f"{float(inner_y.max()):.2f}",
+        _phase_sentence(K, s),
+    ]
     return plots.panels_html(panels, "", plots.text_html(lines))
 
 
@@ -753,11 +899,15 @@ def _sample():
 
 
 class UpsamplingExplorer(Explorer):
-    """upsampling_explorer's widget: the method and the factor; the photograph's pixels go to the page once."""
+    """upsampling_explorer's widget: the method and the factor; the photograph's pixels go to the
+    page once."""
 
     NAME = "upsampling_explorer"
     _esm = _module("upsampling")
-    CONTROLS: ClassVar[dict] = {"method": _choice(METHODS, "method"), "factor": _range(2, 4, "factor", step=2)}
+    CONTROLS: ClassVar[dict] = {
+        "method": _choice(METHODS, "method"),
+        "factor": _range(2, 4, "factor", step=2),
+    }
     method, factor = _value(), _value()
 
     def data(self):
@@ -783,28 +933,38 @@ def _upsampling_view(method, factor):
     y = upsample(low, method, factor)
     diff = (y - x).abs()
     rows, cols = FACE
-    low_crop = low[rows.start // factor:rows.stop // factor, cols.start // factor:cols.stop // factor]
+    low_crop = low[
+        rows.start // factor : rows.stop // factor, cols.start // factor : cols.stop // factor
+    ]
     panels = [
         plots.image_html(low_crop, f"input, 1/{factor} size", "input", scale=4 * factor),
         plots.image_html(y[rows, cols], "upsampled", "output"),
         plots.image_html(x[rows, cols], "original", "kernel"),
-        plots.image_html(diff[rows, cols], "|upsampled - original|, 0 to 0.25", "output", 0.0, 0.25, colored=True),
+        plots.image_html(
+            diff[rows, cols], "|upsampled - original|, 0 to 0.25", "output", 0.0, 0.25, colored=True
+        ),
     ]
-    lines = [f"whole image {tuple(x.shape)}: PSNR {psnr(x, y):.1f} dB, max |difference| {float(diff.max()):.2f}",
-             f"upsample(avg_pool2d(x, {factor}), {method!r}, {factor})"]
+    lines = [
+        f"whole image {tuple(x.shape)}: PSNR {psnr(x, y):.1f} dB, max |difference| "
+        f"{float(diff.max()):.2f}",
+        f"upsample(avg_pool2d(x, {factor}), {method!r}, {factor})",
+    ]
     return plots.panels_html(panels, "", plots.text_html(lines))
 
 
-SUBPIXEL_INPUT = 4  # smallest side of the constant input in subpixel_explorer (grows with the kernel)
+SUBPIXEL_INPUT = 4
+"""The smallest side of the constant input in subpixel_explorer (it grows with the kernel)."""
 
 
 def subpixel_side(kernel_size, stride):
-    """The side of subpixel_explorer's constant input: every phase keeps cells away from the border."""
+    """The side of subpixel_explorer's constant input: every phase keeps cells off the border."""
     return max(SUBPIXEL_INPUT, -(-kernel_size // stride) + 2)
 SUBPIXEL_KERNELS = {
     "ones": lambda k, s: torch.ones(k, k, dtype=torch.float64),
     "equal phase sums": equal_phase_kernel,
-    "random integers": lambda k, s: torch.randint(1, 5, (k, k), generator=torch.Generator().manual_seed(k)).double(),
+    "random integers": lambda k, s: torch.randint(
+        1, 5, (k, k), generator=torch.Generator().manual_seed(k)
+    ).double(),
 }
 
 
@@ -816,13 +976,24 @@ def _phase_grid_html(A, s, title):
     """A grid whose cells are coloured by their phase (i mod s, j mod s), with their numbers."""
     import html
 
-    rows = "".join("<tr>" + "".join(
-        f'<td style="width:34px;height:34px;padding:0;text-align:center;background:{_phase_color(i % s, j % s, s)};'
-        f'color:#000;">{plots.fmt(v)}</td>' for j, v in enumerate(row)) + "</tr>" for i, row in enumerate(A.tolist()))
+    rows = []
+    for i, row in enumerate(A.tolist()):
+        cells = []
+        for j, v in enumerate(row):
+            style = (
+                "width:34px;height:34px;padding:0;text-align:center;"
+                f"background:{_phase_color(i % s, j % s, s)};color:#000;"
+            )
+            cells.append(f'<td style="{style}">{plots.fmt(v)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
     color = plots.ROLE_COLORS["output"]
-    return (f'<div style="margin:4px 14px 4px 0"><div style="color:{color};font-weight:bold;font-size:18px;'
-            f'margin-bottom:4px">{html.escape(title)}</div><table data-role="output" style="border-collapse:collapse;'
-            f'border:3px solid {color};font:bold 14px/1 sans-serif;text-align:center">{rows}</table></div>')
+    return (
+        '<div style="margin:4px 14px 4px 0">'
+        f'<div style="color:{color};font-weight:bold;font-size:18px;'
+        f'margin-bottom:4px">{html.escape(title)}</div>'
+        f'<table data-role="output" style="border-collapse:collapse;border:3px solid {color};'
+        f'font:bold 14px/1 sans-serif;text-align:center">{"".join(rows)}</table></div>'
+    )
 
 
 class SubpixelExplorer(Explorer):
@@ -830,20 +1001,28 @@ class SubpixelExplorer(Explorer):
 
     NAME = "subpixel_explorer"
     _esm = _module("subpixel")
-    CONTROLS: ClassVar[dict] = {"stride": _range(1, 4, "stride"), "kernel_size": _range(1, 9, "kernel size"),
-                "kernel": _choice(SUBPIXEL_KERNELS, "kernel weights")}
+    CONTROLS: ClassVar[dict] = {
+        "stride": _range(1, 4, "stride"),
+        "kernel_size": _range(1, 9, "kernel size"),
+        "kernel": _choice(SUBPIXEL_KERNELS, "kernel weights"),
+    }
     stride, kernel_size, kernel = _value(), _value(), _value()
 
     def data(self):
-        return {"random": {str(k): SUBPIXEL_KERNELS["random integers"](k, 1).tolist() for k in range(1, 10)}}
+        return {
+            "random": {
+                str(k): SUBPIXEL_KERNELS["random integers"](k, 1).tolist() for k in range(1, 10)
+            }
+        }
 
     def render(self, **values):
         return _subpixel_view(**values)
 
 
 def subpixel_explorer(stride=2, kernel_size=3, kernel="ones"):
-    """The sub-pixel view, live: the s*s sub-kernels K[r::s, c::s] with their sums, and the output of a
-    constant input coloured by phase (row mod s, column mod s); flat exactly when every phase sum is equal.
+    """The sub-pixel view, live: the s*s sub-kernels K[r::s, c::s] with their sums, and the output
+    of a constant input coloured by phase (row mod s, column mod s); flat exactly when every phase
+    sum is equal.
 
     Kernel weights: all ones, "equal phase sums" (each sub-kernel sums to 1), or random integers.
     Introduced in 04-checkerboard-artifacts.ipynb.
@@ -860,26 +1039,41 @@ def _subpixel_view(stride, kernel_size, kernel):
         for c in range(s):
             sub, band = K[r::s, c::s], f"border-bottom:6px solid {_phase_color(r, c, s)};"
             if sub.numel() == 0:
-                panels.append(f'<div style="margin:4px 14px 4px 0;font-size:16px;{band}">K[{r}::{s}, {c}::{s}]: '
-                              "no taps</div>")
+                panels.append(
+                    f'<div style="margin:4px 14px 4px 0;font-size:16px;{band}">'
+                    f"K[{r}::{s}, {c}::{s}]: no taps</div>"
+                )
                 continue
             sums.append(float(sub.sum()))
             title = f"K[{r}::{s}, {c}::{s}], sum {plots.fmt(sub.sum())}"
-            panels.append(f'<div style="{band}">{plots.grid_html(sub, title, "kernel", cell_px=30)}</div>')
+            panels.append(
+                f'<div style="{band}">{plots.grid_html(sub, title, "kernel", cell_px=30)}</div>'
+            )
     n = subpixel_side(k, s)
-    Y = torch.nn.functional.conv_transpose2d(torch.ones(1, 1, n, n, dtype=torch.float64), K[None, None],
-                                             stride=s)[0, 0]
+    Y = torch.nn.functional.conv_transpose2d(
+        torch.ones(1, 1, n, n, dtype=torch.float64), K[None, None], stride=s
+    )[0, 0]
     panels.append(_phase_grid_html(Y, s, f"constant input {n}x{n} of ones, output by phase"))
     empty = phase_counts(k, s).count(0)
     if empty:
-        verdict = (f"kernel_size {k} < stride {s}: {s * s - k * k} of the {s * s} phases have no taps, so their "
-                   "output cells stay 0 whatever the weights: no kernel of this size keeps a constant input flat.")
+        verdict = (
+            f"kernel_size {k} < stride {s}: {s * s - k * k} of the {s * s} phases have no taps, so "
+            "their output cells stay 0 whatever the weights: no kernel of this size keeps a "
+            "constant input flat."
+        )
     elif max(sums) - min(sums) <= 1e-9 * max(1.0, abs(max(sums))):
-        verdict = (f"All {s * s} phase sums equal {plots.fmt(min(sums))}: away from the borders the output is flat "
-                   f"({plots.fmt(min(sums))} everywhere).")
+        verdict = (
+            f"All {s * s} phase sums equal {plots.fmt(min(sums))}: away from the borders the "
+            f"output is flat ({plots.fmt(min(sums))} everywhere)."
+        )
     else:
-        verdict = (f"The phase sums differ ({plots.fmt(min(sums))} to {plots.fmt(max(sums))}): away from the borders "
-                   f"each phase shows its own sum, a pattern that repeats every {s} cells: the checkerboard.")
-    lines = [(f"Y = F.conv_transpose2d(ones({n}, {n}), K, stride={s}); output cell (i, j) uses only the taps of "
-              f"K[i mod {s}::{s}, j mod {s}::{s}]")]
+        verdict = (
+            f"The phase sums differ ({plots.fmt(min(sums))} to {plots.fmt(max(sums))}): away from "
+            f"the borders each phase shows its own sum, a pattern that repeats every {s} cells: "
+            "the checkerboard."
+        )
+    lines = [
+        f"Y = F.conv_transpose2d(ones({n}, {n}), K, stride={s}); output cell (i, j) uses only "
+        f"the taps of K[i mod {s}::{s}, j mod {s}::{s}]"
+    ]
     return plots.panels_html(panels, verdict, plots.text_html(lines))
