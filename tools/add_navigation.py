@@ -26,13 +26,16 @@ def title_and_summary(nb):
 
 
 def nav_line(paths, k):
+    def title(path):
+        return title_and_summary(nbformat.read(path, 4))[0]
+
     parts = []
     if k > 0:
-        parts.append(f"&lt; [{title_and_summary(nbformat.read(paths[k - 1], 4))[0]}]({paths[k - 1].name})")
+        parts.append(f"&lt; [{title(paths[k - 1])}]({paths[k - 1].name})")
     if paths[k].name != INDEX:
         parts.append(f"[Contents]({INDEX})")
     if k + 1 < len(paths):
-        parts.append(f"[{title_and_summary(nbformat.read(paths[k + 1], 4))[0]}]({paths[k + 1].name}) &gt;")
+        parts.append(f"[{title(paths[k + 1])}]({paths[k + 1].name}) &gt;")
     return f"{NAV}\n" + " | ".join(parts)
 
 
@@ -81,7 +84,8 @@ def main(check):
             if not check:
                 nbformat.write(new, path)
     verb = "out of date" if check else "updated"
-    print(f"navigation: {len(paths)} notebooks, {len(stale)} {verb}{': ' + ', '.join(stale) if stale else ''}")
+    listed = ": " + ", ".join(stale) if stale else ""
+    print(f"navigation: {len(paths)} notebooks, {len(stale)} {verb}{listed}")
     return 1 if check and stale else 0
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Re-execute notebooks in place, top to bottom from a fresh kernel, storing outputs and widget state;
-then refresh the navigation cells. For contributors: this rewrites the committed notebooks.
+"""Re-execute notebooks in place, top to bottom from a fresh kernel, storing outputs and widget
+state; then refresh the navigation cells. For contributors: this rewrites the committed notebooks.
 
     python tools/regenerate.py                    every notebook
     python tools/regenerate.py 01-*.ipynb ...     only these (names inside notebooks/)
@@ -17,7 +17,8 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 def execute(path):
     nb = nbformat.read(path, 4)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
     client = NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
     client.execute()
@@ -25,7 +26,8 @@ def execute(path):
 
 
 def main(names):
-    paths = [NOTEBOOKS / n for n in names] if names else sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    every = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
+    paths = [NOTEBOOKS / n for n in names] if names else every
     subprocess.run([sys.executable, str(Path(__file__).with_name("add_navigation.py"))], check=True)
     for path in paths:
         print(f"executing {path.name}", flush=True)
