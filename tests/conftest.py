@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-# tests/solutions.py holds the exercises' reference solutions
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import helpers
+from helpers import costs, trans_conv_output_shape
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,3 +97,48 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if report:
         terminalreporter.write_sep("-", "browser latency")
         terminalreporter.write_line(report)
+
+
+# What several test modules share: the ways of computing the transposed convolution, random
+# configurations, and the notebooks' exercises with the solutions they show.
+
+IMPLEMENTATIONS = {
+    **{name: f for name, f in costs.IMPLEMENTATIONS.items() if name != "torch"},
+    "via matrix": helpers.trans_conv_via_matrix,  # W^T dense or sparse, by its size
+}
+"""Every way of computing the transposed convolution, each called as trans_conv is."""
+
+
+@pytest.fixture(params=list(IMPLEMENTATIONS))
+def implementation(request):
+    """Each way of computing the transposed convolution in turn, called as trans_conv is."""
+    return IMPLEMENTATIONS[request.param]
+
+
+@pytest.fixture
+def random_trans_conv_config():
+    """A function r -> a valid ConvTranspose2d configuration drawn with the random.Random r: i
+    (input size), k (kernel size) and the keyword arguments, each a pair (h, w) or sometimes an
+    int; the output is never empty."""
+
+    def draw(r):
+        while True:
+            k = (r.randint(1, 4), r.randint(1, 4))
+            s = (r.randint(1, 3), r.randint(1, 3))
+            d = (r.randint(1, 3), r.randint(1, 3))
+            op = tuple(r.randint(0, max(sa, da) - 1) for sa, da in zip(s, d))
+            i = (r.randint(1, 5), r.randint(1, 5))
+            p = (r.randint(0, 3), r.randint(0, 3))
+            try:  # refused when the output would be empty, as PyTorch refuses it (test_ops)
+                trans_conv_output_shape(i, k, s, p, op, d)
+                break
+            except ValueError:
+                continue
+
+        def as_arg(t):  # sometimes a plain int
+            return t if r.random() < 0.7 or t[0] != t[1] else t[0]
+
+        return dict(i=i, k=k, stride=as_arg(s), padding=as_arg(p), output_padding=as_arg(op),
+                    dilation=as_arg(d))
+
+    return draw

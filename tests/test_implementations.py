@@ -1,102 +1,69 @@
 """helpers.implementations: every way of computing the transposed convolution agrees with
-F.conv_transpose2d, in every layout (2-D, channels, batch), and refuses bad input as trans_conv does."""
+F.conv_transpose2d, in every layout (2-D, channels, batch). That they refuse bad input as trans_conv
+does is tested in test_errors.py, with the same `implementation` fixture (conftest.py)."""
 import random
 
 import pytest
-import test_errors
 import torch
 import torch.nn.functional as F
-from test_ops import random_trans_conv_config
 
 import helpers
 from helpers import (
-    costs,
     implementations,
     kernel2matrix,
     recovering_output_padding,
-    trans_conv,
     trans_conv_matrix,
 )
 
-IMPLEMENTATIONS = {
-    "loop": trans_conv,
-    "via_conv": helpers.trans_conv_via_conv,
-    "via_dense_matrix": costs.dense_matrix,
-    "via_sparse_matrix": costs.sparse_matrix,
-    "via_matrix": helpers.trans_conv_via_matrix,
-    "fold": helpers.trans_conv_fold,
-    "subpixel": helpers.trans_conv_subpixel,
-}
-NEW = [name for name in IMPLEMENTATIONS if name != "loop"]
 
+@pytest.fixture
+def random_case(random_trans_conv_config):
+    """A function (seed, layout) -> X, K and the keyword arguments of one random configuration;
+    layout is "2d" (X is (H, W)), "channels" (C_in, H, W) or "batch" (N, C_in, H, W)."""
 
-def random_case(seed, layout):
-    """X, K and keyword arguments for one random configuration in `layout`: "2d", "channels" or "batch"."""
-    r = random.Random(f"{layout}-{seed}")
-    cfg = random_trans_conv_config(r)
-    g = torch.Generator().manual_seed(seed)
-    i, k = cfg.pop("i"), cfg.pop("k")
-    if layout == "2d":
-        return torch.randn(i, generator=g), torch.randn(k, generator=g), cfg
-    groups = r.randint(1, 3)
-    c_in, c_group = groups * r.randint(1, 2), r.randint(1, 3)
-    batch = (r.randint(1, 4),) if layout == "batch" else ()
-    X = torch.randn((*batch, c_in, *i), generator=g)
-    return X, torch.randn((c_in, c_group, *k), generator=g), dict(cfg, groups=groups)
+    def case(seed, layout):
+        r = random.Random(f"{layout}-{seed}")
+        cfg = random_trans_conv_config(r)
+        g = torch.Generator().manual_seed(seed)
+        i, k = cfg.pop("i"), cfg.pop("k")
+        if layout == "2d":
+            return torch.randn(i, generator=g), torch.randn(k, generator=g), cfg
+        groups = r.randint(1, 3)
+        c_in, c_group = groups * r.randint(1, 2), r.randint(1, 3)
+        batch = (r.randint(1, 4),) if layout == "batch" else ()
+        X = torch.randn((*batch, c_in, *i), generator=g)
+        return X, torch.randn((c_in, c_group, *k), generator=g), dict(cfg, groups=groups)
+
+    return case
 
 
 def expected(X, K, cfg):
+    """F.conv_transpose2d in the layout of X."""
     leading = 4 - X.ndim
     Xb, Kb = X[(None,) * leading], (K[None, None] if K.ndim == 2 else K)
     return F.conv_transpose2d(Xb, Kb, **cfg)[(0,) * leading]
 
 
-@pytest.mark.parametrize("name", NEW)
 @pytest.mark.parametrize("seed", range(60))
 @pytest.mark.parametrize("layout", ["2d", "channels", "batch"])
-def test_matches_conv_transpose2d(layout, seed, name):
+def test_matches_conv_transpose2d(layout, seed, implementation, random_case):
     X, K, cfg = random_case(seed, layout)
     want = expected(X, K, cfg)
-    got = IMPLEMENTATIONS[name](X, K, **cfg)
+    got = implementation(X, K, **cfg)
     assert got.shape == want.shape and got.dtype == want.dtype
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_the_loop_takes_a_batch_too(seed):
-    X, K, cfg = random_case(seed, "batch")
-    torch.testing.assert_close(trans_conv(X, K, **cfg), expected(X, K, cfg), rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize("name", NEW)
-def test_float64_and_integer_inputs(name):
-    f = IMPLEMENTATIONS[name]
-    X, K = torch.arange(12, dtype=torch.float64).reshape(1, 3, 4), torch.ones(1, 2, 3, 3, dtype=torch.float64)
-    Y = f(X, K, stride=2, padding=1, output_padding=1)
+def test_float64_and_integer_inputs(implementation):
+    X = torch.arange(12, dtype=torch.float64).reshape(1, 3, 4)
+    K = torch.ones(1, 2, 3, 3, dtype=torch.float64)
+    Y = implementation(X, K, stride=2, padding=1, output_padding=1)
     assert Y.dtype == torch.float64
-    torch.testing.assert_close(Y, F.conv_transpose2d(X[None], K, stride=2, padding=1, output_padding=1)[0])
-    small = f([[0, 1], [2, 3]], [[0, 1], [2, 3]], stride=2)  # lists of ints, as in notebook 01
+    want = F.conv_transpose2d(X[None], K, stride=2, padding=1, output_padding=1)[0]
+    torch.testing.assert_close(Y, want)
+    small = implementation([[0, 1], [2, 3]], [[0, 1], [2, 3]], stride=2)  # lists, as in notebook 01
     assert small.dtype == torch.get_default_dtype()
     assert small.tolist() == [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]
-
-
-def refusals_of_trans_conv():
-    """The rows of test_errors.CASES that call trans_conv: every implementation must refuse them alike."""
-    return [i for i, (call, _, _) in enumerate(test_errors.CASES) if "trans_conv" in call.__code__.co_names]
-
-
-@pytest.mark.parametrize("name", NEW)
-@pytest.mark.parametrize("case", refusals_of_trans_conv())
-def test_bad_input_is_refused_in_the_same_words(case, name, monkeypatch):
-    monkeypatch.setattr(test_errors, "trans_conv", IMPLEMENTATIONS[name])
-    test_errors.test_bad_input_is_refused_in_words(case)
-
-
-@pytest.mark.parametrize("name", NEW)
-@pytest.mark.parametrize("seed", range(0, 200, 5))
-def test_random_bad_arguments_never_leak_torch_errors(seed, name, monkeypatch):
-    monkeypatch.setattr(test_errors, "trans_conv", IMPLEMENTATIONS[name])
-    test_errors.test_random_bad_arguments_never_leak_torch_errors(seed)
 
 
 def test_sparse_must_be_a_choice():
@@ -107,7 +74,8 @@ def test_sparse_must_be_a_choice():
 def test_via_matrix_goes_sparse_only_when_the_matrix_is_large(monkeypatch):
     built = []
     real = implementations._matrix
-    monkeypatch.setattr(implementations, "_matrix", lambda a, sparse: built.append(sparse) or real(a, sparse))
+    monkeypatch.setattr(implementations, "_matrix",
+                        lambda args, sparse: built.append(sparse) or real(args, sparse))
     X, K = torch.ones(2, 8, 8), torch.ones(2, 3, 3, 3)
     entries = 3 * 10 * 10 * 2 * 8 * 8  # C_out*H_out*W_out by C_in*H*W
     monkeypatch.setattr(implementations, "DENSE_LIMIT", entries)
@@ -131,10 +99,11 @@ def test_fold_makes_one_product_and_one_fold(monkeypatch):
 def test_via_conv_is_one_direct_convolution(monkeypatch):
     calls = []
     real = F.conv2d
-    monkeypatch.setattr(F, "conv2d", lambda *a, **k: calls.append((a[0].shape, k)) or real(*a, **k))
+    monkeypatch.setattr(F, "conv2d",
+                        lambda *a, **k: calls.append((a[0].shape, k)) or real(*a, **k))
     X, K = torch.randn(2, 3, 4, 5), torch.randn(3, 2, 3, 3)
     helpers.trans_conv_via_conv(X, K, stride=2, padding=1, output_padding=1)
-    # spread: (4-1)*2+1 = 7 rows, padded by 2*(3-1)... d*(k-1)-p = 1 each side, plus output_padding 1
+    # spread: (4-1)*2+1 = 7 rows, padded by d*(k-1)-p = 1 on each side, plus output_padding 1
     assert calls == [((2, 3, 7 + 3, 9 + 3), {"dilation": (1, 1), "groups": 1})]
 
 
@@ -143,14 +112,15 @@ def test_trans_conv_matrix_is_the_transpose_of_kernel2matrix(seed):
     r = random.Random(seed)
     g = torch.Generator().manual_seed(seed)
     K = torch.randint(-3, 4, (r.randint(1, 3), r.randint(1, 3)), generator=g).float()
-    out = (r.randint(3, 8), r.randint(3, 8))  # the transposed convolution's output = the convolution's input
+    out = (r.randint(3, 8), r.randint(3, 8))  # the transposed convolution's output, conv's input
     s, p = (r.randint(1, 3), r.randint(1, 3)), (r.randint(0, 1), r.randint(0, 1))
     W = kernel2matrix(K, out, stride=s, padding=p)
     op = recovering_output_padding(out, K.shape, s, p)
     in_shape = helpers.conv_output_shape(out, K.shape, s, p)
     T = trans_conv_matrix(K, in_shape, stride=s, padding=p, output_padding=op)
     assert torch.equal(T, W.T)
-    assert torch.equal(trans_conv_matrix(K, in_shape, stride=s, padding=p, output_padding=op, sparse=True).to_dense(), T)
+    S = trans_conv_matrix(K, in_shape, stride=s, padding=p, output_padding=op, sparse=True)
+    assert torch.equal(S.to_dense(), T)
 
 
 def test_trans_conv_matrix_with_channels_and_groups():
@@ -161,7 +131,8 @@ def test_trans_conv_matrix_with_channels_and_groups():
     assert T.shape == (Y.numel(), X.numel())
     torch.testing.assert_close(T @ X.reshape(-1), Y.reshape(-1))
     # with two groups, half of the channel blocks are zero
-    assert T.reshape(6, -1, 4, 15)[:3, :, 2:].abs().sum() == 0 and T.reshape(6, -1, 4, 15)[3:, :, :2].abs().sum() == 0
+    blocks = T.reshape(6, -1, 4, 15)
+    assert blocks[:3, :, 2:].abs().sum() == 0 and blocks[3:, :, :2].abs().sum() == 0
     with pytest.raises(TypeError, match="input_shape must be two positive ints"):
         trans_conv_matrix(K, 5)
     for bad, exc, words in [((3, 0), ValueError, "input_shape must be a positive integer"),
@@ -176,17 +147,18 @@ def test_trans_conv_matrix_with_channels_and_groups():
 
 
 def test_public_api():
-    for name in ["trans_conv_via_conv", "trans_conv_via_matrix", "trans_conv_fold", "trans_conv_matrix",
-                 "trans_conv_subpixel"]:
+    for name in ["trans_conv_via_conv", "trans_conv_via_matrix", "trans_conv_fold",
+                 "trans_conv_matrix", "trans_conv_subpixel"]:
         assert callable(getattr(helpers, name)) and name in helpers.__all__
 
 
 @pytest.mark.parametrize("seed", range(60, 200))
 @pytest.mark.parametrize("layout", ["2d", "channels", "batch"])
-def test_subpixel_matches_conv_transpose2d_on_more_configurations(layout, seed):
+def test_subpixel_matches_conv_transpose2d_on_more_configurations(layout, seed, random_case):
     """With the 180 cases of test_matches_conv_transpose2d: 600 random configurations in all."""
     X, K, cfg = random_case(seed, layout)
-    torch.testing.assert_close(helpers.trans_conv_subpixel(X, K, **cfg), expected(X, K, cfg), rtol=1e-5, atol=1e-5)
+    got = helpers.trans_conv_subpixel(X, K, **cfg)
+    torch.testing.assert_close(got, expected(X, K, cfg), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -198,13 +170,15 @@ def test_subpixel_with_kernels_smaller_than_the_stride(seed):
     op = (r.randint(0, s[0] - 1), r.randint(0, s[1] - 1))
     X, K = torch.randn(r.randint(1, 3), 2, 4, 3, generator=g), torch.randn(2, 3, *k, generator=g)
     cfg = {"stride": s, "padding": (r.randint(0, 1), 0), "output_padding": op}
-    torch.testing.assert_close(helpers.trans_conv_subpixel(X, K, **cfg), F.conv_transpose2d(X, K, **cfg))
+    got = helpers.trans_conv_subpixel(X, K, **cfg)
+    torch.testing.assert_close(got, F.conv_transpose2d(X, K, **cfg))
 
 
 def test_subpixel_is_one_stride_1_convolution_of_the_small_input(monkeypatch):
     calls = []
     real = F.conv2d
-    monkeypatch.setattr(F, "conv2d", lambda *a, **k: calls.append((a[0].shape, a[1].shape, k)) or real(*a, **k))
+    monkeypatch.setattr(F, "conv2d",
+                        lambda *a, **k: calls.append((a[0].shape, a[1].shape, k)) or real(*a, **k))
     X, K = torch.randn(2, 4, 5, 6), torch.randn(4, 3, 4, 3)
     helpers.trans_conv_subpixel(X, K, stride=(2, 3), padding=1, groups=2)
     # no zeros inserted: the input keeps its 5x6; 2*3 phases of 2*3 output channels, 2x1 taps each

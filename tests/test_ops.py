@@ -7,46 +7,18 @@ import torch
 import torch.nn.functional as F
 
 import helpers
-from helpers import costs
 from helpers import (
     conv_output_shape,
     corr2d,
+    costs,
     trans_conv,
     trans_conv_output_shape,
     trans_conv_stamps,
 )
 
 
-def random_trans_conv_config(r):
-    """A valid ConvTranspose2d configuration with independent h and w settings (rectangular
-    everything)."""
-    while True:
-        k = (r.randint(1, 4), r.randint(1, 4))
-        s = (r.randint(1, 3), r.randint(1, 3))
-        d = (r.randint(1, 3), r.randint(1, 3))
-        op = tuple(r.randint(0, max(sa, da) - 1) for sa, da in zip(s, d))
-        i = (r.randint(1, 5), r.randint(1, 5))
-        p = (r.randint(0, 3), r.randint(0, 3))
-        sizes = [
-            (ia - 1) * sa - 2 * pa + da * (ka - 1) + oa + 1
-            for ia, sa, pa, da, ka, oa in zip(i, s, p, d, k, op)
-        ]
-        if min(sizes) >= 1:
-            as_arg = lambda t: (
-                t if r.random() < 0.7 or t[0] != t[1] else t[0]
-            )  # sometimes a plain int
-            return dict(
-                i=i,
-                k=k,
-                stride=as_arg(s),
-                padding=as_arg(p),
-                output_padding=as_arg(op),
-                dilation=as_arg(d),
-            )
-
-
 @pytest.mark.parametrize("seed", range(300))
-def test_trans_conv_matches_torch_2d(seed):
+def test_trans_conv_matches_torch_2d(seed, random_trans_conv_config):
     r = random.Random(seed)
     cfg = random_trans_conv_config(r)
     g = torch.Generator().manual_seed(seed)
@@ -58,7 +30,7 @@ def test_trans_conv_matches_torch_2d(seed):
 
 
 @pytest.mark.parametrize("seed", range(150))
-def test_trans_conv_matches_torch_multichannel(seed):
+def test_trans_conv_matches_torch_multichannel(seed, random_trans_conv_config):
     r = random.Random(1000 + seed)
     cfg = random_trans_conv_config(r)
     c_in, c_out = r.randint(1, 4), r.randint(1, 4)
@@ -72,11 +44,29 @@ def test_trans_conv_matches_torch_multichannel(seed):
 
 
 @pytest.mark.parametrize("seed", range(300))
-def test_trans_conv_output_shape_matches_torch(seed):
+def test_trans_conv_output_shape_matches_torch(seed, random_trans_conv_config):
     cfg = random_trans_conv_config(random.Random(5000 + seed))
     i, k = cfg.pop("i"), cfg.pop("k")
     y = F.conv_transpose2d(torch.zeros(1, 1, *i), torch.zeros(1, 1, *k), **cfg)
     assert trans_conv_output_shape(i, k, **cfg) == tuple(y.shape[-2:])
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_trans_conv_output_shape_refuses_what_torch_refuses(seed):
+    """Paddings drawn up to 4, whatever the output: an empty output is refused by both."""
+    r = random.Random(3000 + seed)
+    i, k = (r.randint(1, 3), r.randint(1, 3)), (r.randint(1, 3), r.randint(1, 3))
+    s, d = (r.randint(1, 3), r.randint(1, 3)), (r.randint(1, 2), r.randint(1, 2))
+    cfg = dict(stride=s, padding=(r.randint(0, 4), r.randint(0, 4)), dilation=d,
+               output_padding=tuple(r.randint(0, max(sa, da) - 1) for sa, da in zip(s, d)))
+    try:
+        y = F.conv_transpose2d(torch.zeros(1, 1, *i), torch.zeros(1, 1, *k), **cfg)
+    except RuntimeError as err:
+        assert "Output size is too small" in str(err)
+        with pytest.raises(ValueError, match="crops the whole output"):
+            trans_conv_output_shape(i, k, **cfg)
+    else:
+        assert trans_conv_output_shape(i, k, **cfg) == tuple(y.shape[-2:])
 
 
 @pytest.mark.parametrize("seed", range(300))
@@ -161,11 +151,13 @@ def test_gradients_flow_as_through_conv_transpose2d(name, layout):
     if layout == "2d":
         X, K = torch.randn(3, 4, generator=g), torch.randn(2, 3, generator=g)
         cfg = dict(stride=2, padding=1, output_padding=(1, 0), dilation=(1, 2))
-        batch = lambda X, K: (X[None, None], K[None, None])
     else:
         X, K = torch.randn(2, 4, 3, 5, generator=g), torch.randn(4, 3, 2, 3, generator=g)
         cfg = dict(stride=(2, 3), padding=1, groups=2)
-        batch = lambda X, K: (X, K)
+
+    def batch(X, K):  # in F.conv_transpose2d's layout
+        return (X[None, None], K[None, None]) if layout == "2d" else (X, K)
+
     X, K = X.double().requires_grad_(), K.double().requires_grad_()
     Xt, Kt = X.detach().clone().requires_grad_(), K.detach().clone().requires_grad_()
     weights = torch.randn(F.conv_transpose2d(*batch(Xt, Kt), **cfg).shape, generator=g).double()
@@ -226,7 +218,7 @@ def test_public_api():
 
 
 @pytest.mark.parametrize("seed", range(100))
-def test_trans_conv_matches_torch_with_groups(seed):
+def test_trans_conv_matches_torch_with_groups(seed, random_trans_conv_config):
     r = random.Random(7000 + seed)
     cfg = random_trans_conv_config(r)
     groups = r.randint(1, 3)
