@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Every benchmark in one run: the implementations against torch's operator, the explorers' slider-to-page
-latency in Chromium (JupyterLab and the Voila lecture view), the web book's page loads and slider latency,
-and the wall time of the notebook suite under strict nbval.
+"""Every benchmark in one run: the implementations against torch's operator, the explorers'
+slider-to-page latency in Chromium (JupyterLab and the Voila lecture view), the web book's page
+loads and slider latency, and the wall time of the notebook suite under strict nbval.
 
-    python3 tasks.py bench          (or: .venv/bin/python benchmarks/run.py [--quick] [--skip-notebooks]
-                                     [--subpixel-only] [--threads N])
+    python3 tasks.py bench     (or: .venv/bin/python benchmarks/run.py [--quick] [--skip-notebooks]
+                                [--subpixel-only] [--threads N])
 
-Times are the best of several rounds (helpers.costs.seconds); ratios are to F.conv_transpose2d on the same
-input in the same run, so they mean more than the absolute times on a shared machine.
+Times are the best of several rounds (helpers.costs.seconds); ratios are to F.conv_transpose2d on
+the same input in the same run, so they mean more than the absolute times on a shared machine.
 """
+
 import argparse
 import importlib.util
 import statistics
@@ -19,15 +20,15 @@ import warnings
 from pathlib import Path
 
 import torch
-
 import widget_latency
+
 from helpers import costs, trans_conv_output_shape
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def nbval_arguments():
-    """tasks.NBVAL: the same nbval arguments as `python3 tasks.py test`, read from tasks.py itself."""
+    """tasks.NBVAL: the nbval arguments of `python3 tasks.py test`, read from tasks.py itself."""
     spec = importlib.util.spec_from_file_location("tasks", ROOT / "tasks.py")
     tasks = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tasks)
@@ -43,19 +44,23 @@ CASES = [
 FOLD_TARGET = 2.0  # trans_conv_fold at most this many times torch's time, in the first case
 SUBPIXEL_TARGET = 1.0  # trans_conv_subpixel at most this many times torch's time, in the first case
 NOTEBOOK_TARGET_S = 60.0
-DENSE_BYTES_LIMIT = 2 ** 30  # the dense matrix is not built beyond 1 GiB
+DENSE_BYTES_LIMIT = 2**30  # the dense matrix is not built beyond 1 GiB
 
 
 def torch_without_onednn(X, K, *args):
     """torch's own matrix-product-and-col2im path, the one it takes when oneDNN is off."""
-    with warnings.catch_warnings():  # switching oneDNN off warns about TF32 on Intel GPUs, irrelevant here
+    # switching oneDNN off warns about TF32 on Intel GPUs, irrelevant here
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         with torch.backends.mkldnn.flags(enabled=False):
             return costs.torch_operator(X, K, *args)
 
 
 def implementations(quick):
-    print("## Implementations, time relative to F.conv_transpose2d (kernel 4, stride 2, padding 1, float32)")
+    print(
+        "## Implementations, time relative to F.conv_transpose2d "
+        "(kernel 4, stride 2, padding 1, float32)"
+    )
     print(f"torch threads: {torch.get_num_threads()}")
     rounds = dict(repeat=3, budget=0.02) if quick else dict(repeat=7, budget=0.1)
     fold_ratio = None
@@ -65,7 +70,8 @@ def implementations(quick):
         dense_bytes = 4 * (channels * o * o) * (channels * n * n)
         named = dict(costs.IMPLEMENTATIONS, **{"torch without oneDNN": torch_without_onednn})
         for name in ("torch", "fold", "via conv"):
-            named[name](X, K, 2, 1)  # first calls set things up (oneDNN's kernels, the allocator's pool)
+            # first calls set things up (oneDNN's kernels, the allocator's pool)
+            named[name](X, K, 2, 1)
         # torch's time is the better of a measurement before and one after the others
         base = costs.seconds(costs.torch_operator, X, K, 2, 1, **rounds)
         times = {}
@@ -78,26 +84,39 @@ def implementations(quick):
                 times[name] = "not run with --quick"
                 continue
             slow = name == "loop"  # seconds per call: two rounds of one call are enough
-            times[name] = costs.seconds(f, X, K, 2, 1, **(dict(repeat=2, budget=0) if slow else rounds))
+            times[name] = costs.seconds(
+                f, X, K, 2, 1, **(dict(repeat=2, budget=0) if slow else rounds)
+            )
         base = min(base, times["torch"])
         for name, t in times.items():
-            print(f"{name:<24}{t:>34}" if isinstance(t, str) else f"{name:<24}{t * 1e3:>14.3f}{t / base:>10.2f}")
+            print(
+                f"{name:<24}{t:>34}"
+                if isinstance(t, str)
+                else f"{name:<24}{t * 1e3:>14.3f}{t / base:>10.2f}"
+            )
         if fold_ratio is None:
             fold_ratio = times["fold"] / base
     verdict = "met" if fold_ratio <= FOLD_TARGET else f"missed by {fold_ratio / FOLD_TARGET:.2f}x"
-    print(f"\ntrans_conv_fold / F.conv_transpose2d at the target size: {fold_ratio:.2f} "
-          f"(target: at most {FOLD_TARGET:g}; {verdict})")
+    print(
+        f"\ntrans_conv_fold / F.conv_transpose2d at the target size: {fold_ratio:.2f} "
+        f"(target: at most {FOLD_TARGET:g}; {verdict})"
+    )
 
 
 def subpixel(quick):
     """trans_conv_subpixel against F.conv_transpose2d, interleaved: each round times torch, then the
-    sub-pixel implementation, on the same input; the ratio reported is the median of the rounds' ratios,
-    so a burst of other work on the machine moves one round, not the result."""
-    print("\n## The sub-pixel implementation against F.conv_transpose2d, interleaved "
-          "(kernel 4, stride 2, padding 1, float32)")
+    sub-pixel implementation, on the same input; the ratio reported is the median of the rounds'
+    ratios, so a burst of other work on the machine moves one round, not the result."""
+    print(
+        "\n## The sub-pixel implementation against F.conv_transpose2d, interleaved "
+        "(kernel 4, stride 2, padding 1, float32)"
+    )
     rounds, budget = (5, 0.02) if quick else (15, 0.05)
     print(f"torch threads: {torch.get_num_threads()}")
-    print(f"{'case':<44}{'torch ms':>10}{'sub-pixel ms':>14}{'ratio':>8}   (medians of {rounds} rounds)")
+    print(
+        f"{'case':<44}{'torch ms':>10}{'sub-pixel ms':>14}{'ratio':>8}"
+        f"   (medians of {rounds} rounds)"
+    )
     target_ratio = None
     for what, batch, channels, n in CASES:
         X, K = costs.example(n, batch, channels)
@@ -111,12 +130,19 @@ def subpixel(quick):
             sub_ms.append(u * 1e3)
             ratios.append(u / t)
         ratio = statistics.median(ratios)
-        print(f"{what:<44}{statistics.median(torch_ms):>10.3f}{statistics.median(sub_ms):>14.3f}{ratio:>8.2f}")
+        torch_median, sub_median = statistics.median(torch_ms), statistics.median(sub_ms)
+        print(f"{what:<44}{torch_median:>10.3f}{sub_median:>14.3f}{ratio:>8.2f}")
         if target_ratio is None:
             target_ratio = ratio
-    verdict = "met" if target_ratio <= SUBPIXEL_TARGET else f"missed by {target_ratio / SUBPIXEL_TARGET:.2f}x"
-    print(f"trans_conv_subpixel / F.conv_transpose2d at the target size: {target_ratio:.2f} "
-          f"(target: at most {SUBPIXEL_TARGET:g}; {verdict})")
+    verdict = (
+        "met"
+        if target_ratio <= SUBPIXEL_TARGET
+        else f"missed by {target_ratio / SUBPIXEL_TARGET:.2f}x"
+    )
+    print(
+        f"trans_conv_subpixel / F.conv_transpose2d at the target size: {target_ratio:.2f} "
+        f"(target: at most {SUBPIXEL_TARGET:g}; {verdict})"
+    )
 
 
 def format_bytes(n):
@@ -127,14 +153,20 @@ def format_bytes(n):
 
 
 def explorers(quick):
-    print("\n## Explorers, slider to page in Chromium (key press -> view redrawn), JupyterLab and Voila")
+    print(
+        "\n## Explorers, slider to page in Chromium (key press -> view redrawn), "
+        "JupyterLab and Voila"
+    )
     widget_latency.report(3 if quick else 20)
 
 
 def site(quick):
     print("\n## The web book: page loads and slider to page, in Chromium, no kernel")
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "site_latency.py"),
-           *(["--loads", "1", "--moves", "5"] if quick else [])]
+    cmd = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "site_latency.py"),
+        *(["--loads", "1", "--moves", "5"] if quick else []),
+    ]
     return subprocess.run(cmd, cwd=ROOT).returncode
 
 
@@ -152,12 +184,22 @@ def notebooks():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds, and the loop only on small inputs")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer rounds, and the loop only on small inputs"
+    )
     parser.add_argument("--skip-notebooks", action="store_true")
-    parser.add_argument("--subpixel-only", action="store_true",
-                        help="only the interleaved comparison of trans_conv_subpixel with torch's operator")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads (default: torch's choice, one per core); 1 is steadier on a busy machine")
+    parser.add_argument(
+        "--subpixel-only",
+        action="store_true",
+        help="only the interleaved comparison of trans_conv_subpixel with torch's operator",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default: torch's choice, one per core); "
+        "1 is steadier on a busy machine",
+    )
     args = parser.parse_args()
     if args.threads is not None:
         torch.set_num_threads(args.threads)
