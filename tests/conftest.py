@@ -1,8 +1,12 @@
+import ast
 import importlib.util
+import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -142,3 +146,102 @@ def random_trans_conv_config():
                     dilation=as_arg(d))
 
     return draw
+
+
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+TASK = re.compile(r"^\*\*\d+\.\*\*", re.M)
+PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+
+
+def _source(cell):
+    return "".join(cell["source"])
+
+
+def _tags(cell):
+    return cell.get("metadata", {}).get("tags", [])
+
+
+class Exercise(NamedTuple):
+    """One exercise of a notebook, as its cells: the task (a markdown cell starting "**N.**"
+    under "## Exercises"), the stub (a code cell tagged `exercise` ending in its check_* call;
+    None for an exercise to think about) and the solution (a markdown cell tagged `solution`
+    with a collapsed Hint and Solution; None when it is missing)."""
+
+    notebook: Path
+    number: int
+    task: dict
+    stub: dict | None
+    solution: dict | None
+
+    @property
+    def name(self):
+        return f"{self.notebook.stem[:2]}-ex{self.number}"
+
+    def check_call(self):
+        """The stub's last statement, a call check_xxx(answer), as an ast.Call."""
+        last = ast.parse(_source(self.stub)).body[-1]
+        assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call), _source(self.stub)
+        assert getattr(last.value.func, "id", "").startswith("check_"), _source(self.stub)
+        return last.value
+
+    def run_solution(self):
+        """The names the notebook's imports (in its first code cell) and then the python blocks
+        of the Solution define: what a learner has after pasting the solution."""
+        blocks = PYTHON_BLOCK.findall(_source(self.solution))
+        assert blocks, f"{self.notebook.name}: a checked exercise's Solution needs a python block"
+        first = next(c for c in json.loads(self.notebook.read_text())["cells"]
+                     if c["cell_type"] == "code")
+        imports = [n for n in ast.parse(_source(first)).body
+                   if isinstance(n, (ast.Import, ast.ImportFrom))]
+        namespace = {}
+        exec(compile(ast.Module(body=imports, type_ignores=[]), self.notebook.name, "exec"),
+             namespace)
+        exec(compile("\n".join(blocks), f"{self.notebook.name} solution", "exec"), namespace)
+        return namespace
+
+
+def notebook_exercises(path):
+    """Every exercise of the notebook at `path`, in order."""
+    cells = json.loads(path.read_text())["cells"]
+    start = next((i for i, c in enumerate(cells) if _source(c).lstrip().startswith("## Exercises")
+                  or "\n## Exercises" in _source(c)), None)
+    if start is None:
+        return []
+    tasks = [i for i in range(start, len(cells)) if cells[i]["cell_type"] == "markdown"
+             and "solution" not in _tags(cells[i])
+             and TASK.search(_source(cells[i]).split("## Exercises")[-1])]
+    found = []
+    for n, i in enumerate(tasks):
+        following = cells[i + 1:tasks[n + 1] if n + 1 < len(tasks) else len(cells)]
+        stub = next((c for c in following if c["cell_type"] == "code" and "exercise" in _tags(c)),
+                    None)
+        solution = next((c for c in following
+                         if c["cell_type"] == "markdown" and "solution" in _tags(c)), None)
+        found.append(Exercise(path, n + 1, cells[i], stub, solution))
+    return found
+
+
+def pytest_generate_tests(metafunc):
+    """A test that takes `exercise` runs once for each exercise of each notebook."""
+    if "exercise" in metafunc.fixturenames:
+        found = [e for path in LESSONS for e in notebook_exercises(path)]
+        metafunc.parametrize("exercise", found, ids=[e.name for e in found])
+
+
+@pytest.fixture(scope="session")
+def exercises_by_notebook():
+    """{notebook path: its exercises} for every numbered notebook."""
+    assert LESSONS, "no notebooks found"
+    return {path: notebook_exercises(path) for path in LESSONS}
+
+
+@pytest.fixture(scope="session")
+def reference_solutions(exercises_by_notebook):
+    """{checker name: the solution a notebook shows for the exercise that checker checks}: the
+    function the exercise's stub passes to check_xxx, defined by the Solution's python block."""
+    found = {}
+    for exercise in (e for es in exercises_by_notebook.values() for e in es if e.stub):
+        call = exercise.check_call()
+        assert call.func.id not in found, f"{call.func.id} checks two exercises"
+        found[call.func.id] = exercise.run_solution()[call.args[0].id]
+    return found
