@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from helpers import kernel2matrix, recovering_output_padding
 
 
-def random_config(r):
+def random_conv_config(r):
+    """i, k, stride, padding, dilation of a convolution whose output is not empty."""
     while True:
         k = (r.randint(1, 4), r.randint(1, 4))
         s, p, d = (
@@ -25,7 +26,7 @@ def random_config(r):
 @pytest.mark.parametrize("seed", range(200))
 def test_W_is_the_convolution_and_W_T_the_transposed_convolution(seed):
     r = random.Random(seed)
-    (h, w), k, s, p, d = random_config(r)
+    (h, w), k, s, p, d = random_conv_config(r)
     g = torch.Generator().manual_seed(seed)
     X, K = (
         torch.randn(h, w, generator=g, dtype=torch.float64),
@@ -46,7 +47,8 @@ def test_W_is_the_convolution_and_W_T_the_transposed_convolution(seed):
     torch.testing.assert_close(S.to_dense(), W)
 
 
-def test_the_seed_matrix():
+def test_the_matrix_of_d2l_example():
+    """d2l's K = [[1, 2], [3, 4]] on a 3x3 input, as notebook 03 shows it."""
     W = kernel2matrix(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), (3, 3))
     assert W.tolist() == [
         [1, 2, 0, 3, 4, 0, 0, 0, 0],
@@ -132,7 +134,9 @@ def test_upsampling_methods_and_their_equalities():
     for s in (2, 4):
         for m in METHODS:
             assert upsample(x, m, s).shape == (9 * s, 7 * s)
-        assert torch.equal(upsample(x, METHODS[2], s), x.repeat_interleave(s, 0).repeat_interleave(s, 1))
+        assert torch.equal(
+            upsample(x, METHODS[2], s), x.repeat_interleave(s, 0).repeat_interleave(s, 1)
+        )
         gap = (upsample(x, METHODS[0], s) - upsample(x, METHODS[1], s)).abs()
         assert gap[s:-s, s:-s].max() < 1e-5 and gap.max() > 1e-3
     assert bilinear_kernel(2).sum() == 4  # each of the s*s = 4 phases sums to 1
@@ -154,7 +158,7 @@ def test_kernel2matrix_computes_what_its_plain_loop_computes(seed):
     from helpers.matrix import kernel2matrix_loop
 
     r = random.Random(seed)
-    i, k, s, p, d = random_config(r)
+    i, k, s, p, d = random_conv_config(r)
     K = torch.randint(-3, 4, k, generator=torch.Generator().manual_seed(seed)).float()
     assert torch.equal(kernel2matrix(K, i, s, p, d), kernel2matrix_loop(K, i, s, p, d))
 

@@ -1,4 +1,6 @@
-"""The notebooks as files: executed top to bottom, clean outputs, navigation that resolves, the right shape."""
+"""The notebooks as files: executed top to bottom, clean outputs, navigation that resolves, the
+right shape."""
+
 import json
 import re
 import subprocess
@@ -41,7 +43,8 @@ def test_executed_top_to_bottom_with_clean_outputs(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_link_resolves(path):
-    links = [l for c in cells(path) if c["cell_type"] == "markdown" for l in LINK.findall(source(c))]
+    markdown = [source(c) for c in cells(path) if c["cell_type"] == "markdown"]
+    links = [link for text in markdown for link in LINK.findall(text)]
     assert links, "a notebook without links has no navigation"
     for link in links:
         if re.match(r"[a-z]+://", link) or link.startswith("#"):
@@ -59,12 +62,17 @@ def test_readme_links_resolve():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_navigation_at_top_and_bottom(path):
     cs = cells(path)
-    assert source(cs[1]).startswith("<!--NAVIGATION-->") and source(cs[-1]).startswith("<!--NAVIGATION-->")
+    assert source(cs[1]).startswith("<!--NAVIGATION-->") and source(cs[-1]).startswith(
+        "<!--NAVIGATION-->"
+    )
 
 
 def test_navigation_is_up_to_date():
-    result = subprocess.run([sys.executable, str(ROOT / "tools/add_navigation.py"), "--check"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools/add_navigation.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -78,9 +86,12 @@ def test_index_lists_every_notebook():
 def test_lesson_shape(path):
     cs = cells(path)
     assert source(cs[0]).startswith("# "), "an H1 title first"
-    headings = [l for c in cs if c["cell_type"] == "markdown" for l in source(c).splitlines() if l.startswith("## ")]
+    markdown = [source(c) for c in cs if c["cell_type"] == "markdown"]
+    headings = [line for text in markdown for line in text.splitlines() if line.startswith("## ")]
     assert "## Summary" in headings and "## Exercises" in headings
-    assert headings.index("## Summary") == len(headings) - 2, "Summary, then Exercises, close the notebook"
+    assert headings.index("## Summary") == len(headings) - 2, (
+        "Summary, then Exercises, close the notebook"
+    )
     for c in cs:
         if c["cell_type"] == "code":
             assert len(source(c).splitlines()) <= 25, "long code belongs in helpers/"

@@ -111,8 +111,9 @@ def test_corr2d_equals_d2l():
         assert torch.equal(corr2d(X, K), d2l.corr2d(X, K))
 
 
-def test_seed_examples():
-    """The numbers the seeds print, which notebook 01 repeats."""
+def test_the_examples_of_notebook_01():
+    """The numbers notebook 01 prints: the 5x5 grid of 0 to 24 with a 3x3 kernel of ones, and
+    d2l's [[0, 1], [2, 3]] as input and kernel."""
     X = torch.linspace(0, 24, steps=25).reshape(5, 5)
     Y = trans_conv(X, torch.ones(3, 3))
     assert Y.shape == (7, 7) and Y[3, 3] == 108 and Y[0].tolist() == [0, 1, 3, 6, 9, 7, 4]
