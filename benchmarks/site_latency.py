@@ -20,9 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from site_builder.offline import CHROMIUM_ARGS, OfflineContext, chromium_path, serve
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "site_builder"))
-from offline import CHROMIUM_ARGS, OfflineContext, chromium_path, serve
 
 LOAD_TARGET_MS, SLIDER_TARGET_MS = 1000.0, 16.0
 

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""Slider-to-page latency of every explorer in Chromium, in JupyterLab and in the Voila lecture view.
+"""Slider-to-page latency of every explorer in Chromium, in JupyterLab and in the lecture view.
 
-    .venv/bin/python benchmarks/widget_latency.py [--repeat N] [--notebooks 04 ...]   (tasks.py bench runs it)
+    .venv/bin/python benchmarks/widget_latency.py [--repeat N] [--notebooks 04 ...]
+    (tasks.py bench runs it)
 
-A temporary copy of the notebooks is served by JupyterLab (every cell run) and by Voila (the lecture
-template), on free localhost ports. In each explorer, 5*N key presses move its range controls in
-turn (right, or left at the end of a range); each is timed from the key press to the view's redraw
-(the first change of the page's DOM under the view), so the figure is what a learner waits for. The
-explorers compute in the page, so no move waits for the kernel. p50 and p95 per explorer and view;
-the target is a p95 of at most 16 ms (one frame at 60 Hz). Needs Chromium (skipped with a message
-without it). The table is also written to artifacts/browser/widget_latency.txt.
+A temporary copy of the notebooks is served by JupyterLab (every cell run) and by Voila (the
+lecture template), on free localhost ports (site_builder.jupyter, as in the browser tests). In
+each explorer, 5*N key presses move its range controls in turn (right, or left at the end of a
+range); each is timed from the key press to the view's redraw (the first change of the page's DOM
+under the view), so the figure is what a learner waits for. The explorers compute in the page, so
+no move waits for the kernel. p50 and p95 per explorer and view; the target is a p95 of at most
+16 ms (one frame at 60 Hz). Needs Chromium (skipped with a message without it). The table is also
+written to artifacts/browser/widget_latency.txt.
 """
 import argparse
 import shutil
@@ -18,8 +20,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from site_builder import jupyter
+from site_builder.offline import CHROMIUM_ARGS, chromium_path
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 
 TARGET_MS = 16.0  # every explorer's p95 at most this
 MEASURE = """(box) => {
@@ -60,95 +64,81 @@ def time_moves(page, box, moves):
 
 def explorers_in(page, selector):
     boxes = page.locator(selector)
-    return [(boxes.nth(i), boxes.nth(i).get_attribute("data-explorer")) for i in range(boxes.count())]
+    return [(box, box.get_attribute("data-explorer")) for box in boxes.all()]
 
 
 def measure(moves, only=()):
-    """{(view, notebook, explorer index, explorer name): [ms, ...]} for every explorer of every notebook."""
-    import test_browser as tb
-    from conftest import CHROMIUM_ARGS, chromium_path
+    """{(view, notebook, explorer index, explorer name): [ms, ...]} for every explorer of every
+    notebook."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     results = {}
     work = Path(tempfile.mkdtemp(prefix="widget-latency-"))
     try:
-        tb.prepare_workdir(work)
-        pages = [p for p in tb.NOTEBOOKS if tb.explorer_cells(p) and (not only or any(o in p.name for o in only))]
+        jupyter.prepare_workdir(work)
+        pages = [
+            p
+            for p in jupyter.NOTEBOOKS
+            if jupyter.explorer_cells(p) and (not only or any(o in p.name for o in only))
+        ]
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            for view, start in (("lab", start_lab), ("voila", start_voila)):
-                url, process = start(tb, work)
-                try:
+            for view, server in (("lab", jupyter.lab), ("voila", jupyter.voila)):
+                with server(work) as url:
                     for path in pages:
                         page = browser.new_page(viewport={"width": 1400, "height": 1000})
                         try:
-                            selector = open_page(tb, page, view, url, path)
+                            selector = open_page(page, view, url, path)
                             for i, (box, name) in enumerate(explorers_in(page, selector)):
                                 results[(view, path.stem, i, name)] = time_moves(page, box, moves)
-                                print(f"  {view} {path.stem} {name}: done", file=sys.stderr, flush=True)
-                        except PlaywrightError as err:  # a notebook that fails to run: say so, measure the rest
-                            print(f"  {view} {path.stem}: not measured ({str(err).splitlines()[0]})",
-                                  file=sys.stderr, flush=True)
+                                say(f"  {view} {path.stem} {name}: done")
+                        except PlaywrightError as err:  # a notebook that fails: measure the rest
+                            say(f"  {view} {path.stem}: not measured ({str(err).splitlines()[0]})")
                             results[(view, path.stem, -1, "(not measured)")] = []
                         finally:
                             page.close()
-                finally:
-                    tb.stop(process)
             browser.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return results
 
 
-def start_lab(tb, work):
-    import os
-
-    port = tb.free_port()
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-           f"--IdentityProvider.token={tb.TOKEN}", f"--ServerApp.root_dir={work / 'notebooks'}",
-           "--LabApp.expose_app_in_browser=True", f"--LabApp.user_settings_dir={work / 'settings'}",
-           f"--LabApp.workspaces_dir={work / 'workspaces'}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    return f"http://127.0.0.1:{port}", tb.serve(cmd, f"http://127.0.0.1:{port}/api/status?token={tb.TOKEN}", work)
+def say(text):
+    print(text, file=sys.stderr, flush=True)
 
 
-def start_voila(tb, work):
-    port = tb.free_port()
-    cmd = [sys.executable, "-m", "voila", str(work / "notebooks"), "--no-browser", "--Voila.ip=127.0.0.1",
-           f"--port={port}", "--VoilaConfiguration.template=lecture", "--VoilaConfiguration.show_tracebacks=False"]
-    return f"http://127.0.0.1:{port}", tb.serve(cmd, f"http://127.0.0.1:{port}/", work)
-
-
-def open_page(tb, page, view, url, path):
-    """Open one notebook (run every cell in JupyterLab); wait for its explorers; return their selector."""
-    expected = tb.explorer_cells(path)
+def open_page(page, view, url, path):
+    """Open one notebook (in JupyterLab, run every cell); wait for its explorers; return their
+    selector."""
+    expected = jupyter.explorer_cells(path)
     if view == "voila":
-        selector = ".jp-OutputArea-output .tc-explorer"
+        selector = jupyter.VOILA_EXPLORER
         page.goto(f"{url}/voila/render/{path.name}", timeout=240000)
     else:
-        selector = tb.EXPLORER
-        page.goto(f"{url}/lab/workspaces/{path.stem}/tree/{path.name}?reset&token={tb.TOKEN}")
-        page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session"
-                               " && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
-                               timeout=90000)
+        selector = jupyter.LAB_EXPLORER
+        jupyter.open_in_lab(page, url, path)
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_function(f"() => document.querySelectorAll('{selector}').length >= {expected}", timeout=180000)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{selector}').length >= {expected}", timeout=180000
+    )
     page.wait_for_timeout(1000)
     return selector
 
 
 def report(repeat, only=()):
     """Print one line per explorer and view (moves, p50, p95, max), then the worst p95."""
-    from conftest import chromium_path
-
     if chromium_path() is None:
-        print("Chromium is not installed: no explorer latency (Debian/Ubuntu: apt-get install chromium)")
+        print(
+            "Chromium is not installed: no explorer latency"
+            " (Debian/Ubuntu: apt-get install chromium)"
+        )
         return
     results = measure(5 * repeat, only)
-    lines = [f"{'view':<7}{'notebook':<34}{'explorer':<28}{'moves':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"]
+    lines = [
+        f"{'view':<7}{'notebook':<34}{'explorer':<28}{'moves':>6}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+    ]
     worst = 0.0
     for (view, stem, i, name), times in results.items():
         if not times:
@@ -168,8 +158,12 @@ def report(repeat, only=()):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20, help="5 x this many key presses per explorer")
-    parser.add_argument("--notebooks", nargs="*", default=(), help="only notebooks whose names contain these")
+    parser.add_argument(
+        "--repeat", type=int, default=20, help="5 x this many key presses per explorer"
+    )
+    parser.add_argument(
+        "--notebooks", nargs="*", default=(), help="only notebooks whose names contain these"
+    )
     args = parser.parse_args()
     report(args.repeat, args.notebooks)
 

@@ -1,6 +1,6 @@
 """Serve a built site on 127.0.0.1 and open it in Chromium with every other host refused.
 
-Shared by tests/test_site.py and benchmarks/site_latency.py.
+Shared by the tests (conftest.py's browser fixture, test_site.py) and benchmarks/site_latency.py.
 """
 
 import contextlib

@@ -1,10 +1,8 @@
 import ast
-import importlib.util
 import json
 import os
 import re
-import sys
-import time
+import statistics
 from pathlib import Path
 from typing import NamedTuple
 
@@ -12,21 +10,9 @@ import pytest
 
 import helpers
 from helpers import costs, trans_conv_output_shape
+from site_builder.offline import CHROMIUM_ARGS, chromium_path
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _offline():
-    """site_builder/offline.py (Chromium's path and arguments, the offline server), as module `offline`."""
-    if "offline" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("offline", ROOT / "site_builder" / "offline.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules["offline"] = module
-    return sys.modules["offline"]
-
-
-CHROMIUM_ARGS, chromium_path = _offline().CHROMIUM_ARGS, _offline().chromium_path
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +32,72 @@ def browser():
         b.close()
 
 
-LATENCY_REPORT = pytest.StashKey[str]()
+@pytest.fixture(scope="session")
+def torch_grids():
+    """A function (explorer name, state) -> {(role, index): tensor}: the grids of the explorer's
+    view that torch.nn.functional computes directly for that state (index: which table of that
+    role). Shared by the browser tests of the explorers' modules and of the web book."""
+    import torch
+    import torch.nn.functional as F
+
+    import helpers.widgets as hw
+
+    def batch(t):
+        return torch.as_tensor(t, dtype=torch.float64)[None, None]
+
+    def grids(name, v):
+        if name == "parameter_explorer":
+            X = hw.GRID_PRESETS[v["x"]]((v["in_h"], v["in_w"]))
+            K = hw.GRID_PRESETS[v["k"]]((v["k_h"], v["k_w"]))
+            args = {k: v[k] for k in ("stride", "padding", "output_padding", "dilation")}
+            try:
+                return {("output", -1): F.conv_transpose2d(batch(X), batch(K), **args)[0, 0]}
+            except RuntimeError:
+                return {}
+        if name == "loop_explorer":
+            X, K = hw.X_PRESETS[v["x"]](), hw.K_PRESETS[v["k"]]()
+            flat = X.flatten().clone()
+            flat[v["step"] :] = 0
+            Y = F.conv_transpose2d(batch(flat.reshape(X.shape)), batch(K), stride=v["stride"])
+            return {("output", -1): Y[0, 0]}
+        if name == "equivalent_conv_explorer":
+            if v["stride"] - 2 * v["padding"] + 3 < 1:
+                return {}
+            args = {"stride": v["stride"], "padding": v["padding"]}
+            Y = F.conv_transpose2d(batch(hw.EQUIV_X), batch(hw.EQUIV_K), **args)
+            return {("output", -1): Y[0, 0]}
+        if name == "matrix_explorer":
+            n, k, s, p = v["size"], v["kernel_size"], v["stride"], v["padding"]
+            if n + 2 * p < k:
+                return {}
+            K = torch.arange(1.0, k * k + 1).reshape(k, k)
+            h = (n + 2 * p - k) // s + 1
+            if v["show"] == hw.MATRIX_SHOW[0]:
+                x = torch.arange(1.0, n * n + 1).reshape(n, n)
+                return {("output", -1): F.conv2d(batch(x), batch(K), stride=s, padding=p)[0, 0]}
+            y = torch.arange(1.0, h * h + 1).reshape(h, h)
+            op = n - ((h - 1) * s - 2 * p + k)
+            Y = F.conv_transpose2d(batch(y), batch(K), stride=s, padding=p, output_padding=op)
+            return {("output", -1): Y[0, 0]}
+        if name == "checkerboard_explorer":
+            k, s = v["kernel_size"], v["stride"]
+            side, _ = hw.checker_geometry(k, s, v["layers"])
+            Y = torch.ones(1, 1, side, side, dtype=torch.float64)
+            for _ in range(v["layers"]):
+                Y = F.conv_transpose2d(Y, torch.ones(1, 1, k, k, dtype=torch.float64), stride=s)
+            n = Y.shape[-1]
+            start, size = max(0, (n - hw.CHECKER_VIEW) // 2), min(n, hw.CHECKER_VIEW)
+            return {("output", 0): Y[0, 0, start : start + size, start : start + size]}
+        if name == "subpixel_explorer":
+            K = hw.SUBPIXEL_KERNELS[v["kernel"]](v["kernel_size"], v["stride"])
+            n = hw.subpixel_side(v["kernel_size"], v["stride"])
+            X = torch.ones(1, 1, n, n, dtype=torch.float64)
+            return {("output", -1): F.conv_transpose2d(X, batch(K), stride=v["stride"])[0, 0]}
+        return {}
+
+    return grids
+
+
 LATENCY_FILE = Path(__file__).resolve().parents[1] / "artifacts" / "browser" / "latency.txt"
 QUICK_EVERY = 10
 """With --quick, tests parametrised by a random `seed` run one seed in QUICK_EVERY, and tests marked
@@ -62,13 +113,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    config.stash[_STARTED] = time.time()
     config.addinivalue_line(
         "markers", "slow: takes seconds (a subprocess, a profiler, a sweep); left out by --quick"
     )
-
-
-_STARTED = pytest.StashKey[float]()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -84,23 +131,27 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Print the browser tests' latency figures, which they also save under artifacts/browser/
-    (under pytest-xdist the test ran in a worker, so the controller reads the file it wrote during
-    this
-    run)."""
-    report = config.stash.get(LATENCY_REPORT, None)
-    started = config.stash.get(_STARTED, None)
-    ran = any(
-        getattr(r, "nodeid", "").startswith("tests/test_browser.py")
-        for reports in terminalreporter.stats.values()
-        for r in reports
-    )
-    fresh = started and LATENCY_FILE.exists() and LATENCY_FILE.stat().st_mtime >= started
-    if not report and ran and fresh:
-        report = LATENCY_FILE.read_text().strip()
-    if report:
-        terminalreporter.write_sep("-", "browser latency")
-        terminalreporter.write_line(report)
+    """Print the browser tests' slider-to-page latency figures and save them in LATENCY_FILE. Each
+    test records its own as the user property "latency" ({explorer: [ms, ...]}), which
+    pytest-xdist carries from the worker to this report."""
+    found = {}
+    for reports in terminalreporter.stats.values():
+        for r in reports:
+            for key, value in getattr(r, "user_properties", None) or ():
+                if key == "latency" and getattr(r, "when", "call") == "call":
+                    found.update(value)
+    if not found:
+        return
+    lines = [f"{'page':<50}{'moves':>6}{'p50 ms':>9}{'p95 ms':>9}"]
+    for name, times in sorted(found.items()):
+        times = sorted(times)
+        p95 = times[int(0.95 * (len(times) - 1))]
+        lines.append(f"{name:<50}{len(times):>6}{statistics.median(times):>9.1f}{p95:>9.1f}")
+    LATENCY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    LATENCY_FILE.write_text("\n".join(lines) + "\n")
+    terminalreporter.write_sep("-", "browser latency")
+    terminalreporter.write_line("slider-to-page latency in Chromium (target: p95 at most 16 ms)")
+    terminalreporter.write_line("\n".join(lines))
 
 
 # What several test modules share: the ways of computing the transposed convolution, random

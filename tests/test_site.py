@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "site_builder"))
-from offline import OfflineContext, serve
+from site_builder.offline import OfflineContext, serve
 
+ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MAX_MOVES = 24  # keyboard moves per control at most (right to the end, left to the start, back)
@@ -105,7 +104,8 @@ def offline(browser, origin):
 
 
 def settle(page):
-    """Wait until the page's explorers are running: leaving earlier would abort their modules' loading."""
+    """Wait until the page's explorers are running: leaving earlier would abort their modules'
+    loading."""
     page.wait_for_load_state("load")
     page.wait_for_function("() => window.explorersReady !== undefined")
     page.evaluate("() => window.explorersReady")
@@ -233,11 +233,9 @@ TABLES = """(view) => [...view.querySelectorAll('table[data-role]')].map(t => [t
   [...t.rows].map(r => [...r.cells].map(c => c.textContent))])"""
 
 
-def torch_mismatch(name, state, tables):
-    """The first main grid the page shows differently from torch.nn.functional for `state`, or None.
-    The grids torch computes directly for each explorer are tests/test_browser.py's torch_grids."""
-    from test_browser import torch_grids
-
+def torch_mismatch(torch_grids, name, state, tables):
+    """The first main grid the page shows differently from torch.nn.functional for `state`, or None
+    (the grids torch computes directly for each explorer: conftest's torch_grids)."""
     from helpers.plots import fmt
 
     by_role = {}
@@ -278,7 +276,7 @@ def explorer_pages():
 
 @pytest.mark.parametrize("path", explorer_pages(), ids=[p.stem for p in explorer_pages()])
 def test_every_explorer_is_live_redraws_on_every_keyboard_move_and_agrees_with_python(
-    offline, path
+    offline, path, torch_grids
 ):
     page = open_page(offline, page_name(path))
     boxes = page.locator(".explorer")
@@ -310,7 +308,7 @@ def test_every_explorer_is_live_redraws_on_every_keyboard_move_and_agrees_with_p
                     f"{explorer} at {after}: the page and Python differ"
                 )
                 tables = box.locator(".tc-view").evaluate(TABLES)
-                differs = torch_mismatch(explorer, after, tables)
+                differs = torch_mismatch(torch_grids, explorer, after, tables)
                 assert differs is None, (
                     f"{explorer} at {after}: the page and torch differ: {differs}"
                 )
