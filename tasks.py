@@ -49,9 +49,12 @@ NBVAL = [
     "2",
     "--dist",
     "loadscope",
+    "--no-loadscope-reorder",
 ]
 """pytest's arguments for strict nbval, shared by `test` and benchmarks/run.py's timing of the
-notebooks: two workers (pytest-xdist), each notebook's cells in one worker, in order (loadscope)."""
+notebooks: two workers (pytest-xdist), each module and each notebook's cells in one worker, in
+order (loadscope), handed out in collection order, so the longest module, tests/test_browser_lab.py
+(first alphabetically), starts first instead of last (xdist would otherwise order by test count)."""
 QUICK = [
     "tests",
     "-p",
