@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  bilinearTaps, conv2d, convInputSizes, convMatrix, equalPhaseKernel, matVec, phaseCounts, recoveringOutputPadding,
-  reshape, stack, stamps, subKernels, total, transConv, transpose, upsample, METHODS, add, zeros, avgPool, psnr,
+  bilinearTaps, conv2d, convInputSizes, convMatrix, equalPhaseKernel, matVec, phaseCounts,
+  recoveringOutputPadding, reshape, stack, stamps, subKernels, total, transConv, transpose,
+  upsample, METHODS, add, zeros, avgPool, psnr,
 } from "../../helpers/explorers/maths.js";
 import { fmt, problem, pyRepr } from "../../helpers/explorers/ui.js";
 import { checkerGeometry, phaseSentence } from "../../helpers/explorers/checkerboard.js";
@@ -15,20 +16,25 @@ const K = [[0, 1], [2, 3]];
 
 test("transposed convolution: d2l's examples", () => {
   assert.deepEqual(transConv(X, K), [[0, 0, 1], [0, 4, 6], [4, 12, 9]]);
-  assert.deepEqual(transConv(X, K, { stride: 2 }), [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]);
+  assert.deepEqual(transConv(X, K, { stride: 2 }),
+    [[0, 0, 0, 1], [0, 0, 2, 3], [0, 2, 0, 3], [4, 6, 6, 9]]);
   assert.deepEqual(transConv(X, K, { padding: 1 }), [[4]]);
 });
 
-test("transposed convolution: output_padding adds rows and columns of zeros, dilation spreads the kernel", () => {
-  assert.deepEqual(transConv([[1]], [[1, 2]], { stride: 2, outputPadding: 1 }), [[1, 2, 0], [0, 0, 0]]);
+test("transposed convolution: output_padding adds rows and columns of zeros, dilation spreads the "
+  + "kernel", () => {
+  assert.deepEqual(transConv([[1]], [[1, 2]], { stride: 2, outputPadding: 1 }),
+    [[1, 2, 0], [0, 0, 0]]);
   assert.deepEqual(transConv([[1]], [[1, 2]], { dilation: 2 }), [[1, 0, 2]]);
   assert.deepEqual(transConv([[1, 1]], [[1]], { stride: 3 }), [[1, 0, 0, 1]]);
 });
 
 test("transposed convolution refuses what PyTorch refuses, with the Python helpers' words", () => {
-  assert.throws(() => transConv(X, K, { outputPadding: 1 }), /output_padding must be smaller than the stride or the dilation/);
+  assert.throws(() => transConv(X, K, { outputPadding: 1 }),
+    /output_padding must be smaller than the stride or the dilation/);
   assert.throws(() => transConv([[1]], [[1]], { padding: 1 }),
-    /padding=1 crops the whole output height: .* = \(1-1\)\*1 - 2\*1 \+ 1\*\(1-1\) \+ 0 \+ 1 = -1, which must be at least 1/);
+    new RegExp("padding=1 crops the whole output height: .* "
+      + String.raw`= \(1-1\)\*1 - 2\*1 \+ 1\*\(1-1\) \+ 0 \+ 1 = -1, which must be at least 1`));
 });
 
 test("the stamps add up to the transposed convolution", () => {
@@ -45,17 +51,19 @@ test("convolution, its matrix W, and W^T as the transposed convolution", () => {
     const W = convMatrix(k, 3, 3, s, p), y = conv2d(x, k, s, p), h = y.length;
     assert.deepEqual(reshape(matVec(W, x.flat()), h, h), y);
     const op = recoveringOutputPadding(3, 2, s, p);
-    assert.deepEqual(reshape(matVec(transpose(W), y.flat()), 3, 3), transConv(y, k, { stride: s, padding: p, outputPadding: op }));
+    assert.deepEqual(reshape(matVec(transpose(W), y.flat()), 3, 3),
+      transConv(y, k, { stride: s, padding: p, outputPadding: op }));
   }
-  assert.throws(() => convMatrix([[1, 1, 1]], 2, 2), /input_shape is smaller than the dilated kernel on the width/);
+  assert.throws(() => convMatrix([[1, 1, 1]], 2, 2),
+    /input_shape is smaller than the dilated kernel on the width/);
 });
 
 test("the input lengths a convolution maps to one output length", () => {
   assert.deepEqual(convInputSizes(4, 3, 2, 1), [7, 8]);
   assert.deepEqual(convInputSizes(2, 4, 3, 0), [7, 8, 9]);
   assert.throws(() => convInputSizes(1, 1, 1, 1), /padding=1 crops the whole output/);
-  assert.deepEqual(matrixOptions(2, 2, 1, 0), ["none", "conv output (0, 0)", "conv input (0, 0)", "conv input (0, 1)",
-    "conv input (1, 0)", "conv input (1, 1)"]);
+  assert.deepEqual(matrixOptions(2, 2, 1, 0), ["none", "conv output (0, 0)", "conv input (0, 0)",
+    "conv input (0, 1)", "conv input (1, 0)", "conv input (1, 1)"]);
 });
 
 test("overlap counts: stride 2 with a 3x3 kernel alternates 1 and 2 stamps per row", () => {
@@ -75,19 +83,23 @@ test("equal phase sums: [0.5, 1, 0.5] at stride 2, and every sub-kernel sums to 
     assert.equal(sums.length, s * s);
     for (const t of sums) assert.ok(Math.abs(t - 1) < 1e-12);
   }
-  assert.match(phaseSentence(equalPhaseKernel(3, 2), 2), /all 4 sub-kernels K\[r::2, c::2\] sum to 1/);
-  assert.match(phaseSentence([[1, 1, 1], [1, 1, 1], [1, 1, 1]], 2), /sum to 1 \.\. 4, so a constant input comes out uneven/);
+  assert.match(phaseSentence(equalPhaseKernel(3, 2), 2),
+    /all 4 sub-kernels K\[r::2, c::2\] sum to 1/);
+  assert.match(phaseSentence([[1, 1, 1], [1, 1, 1], [1, 1, 1]], 2),
+    /sum to 1 \.\. 4, so a constant input comes out uneven/);
   assert.match(phaseSentence([[1]], 2), /kernel_size 1 < stride 2, so 3 of the 4 phases/);
 });
 
 test("upsampling: bilinear kernel, F.interpolate bilinear and nearest on small inputs", () => {
   assert.deepEqual(bilinearTaps(2), [0.25, 0.75, 0.75, 0.25]);
   const row = Float64Array.from([0, 1]);
-  assert.deepEqual(Array.from(upsample(row, 1, 2, METHODS[1], 2)), [0, 0.25, 0.75, 1, 0, 0.25, 0.75, 1]);
+  assert.deepEqual(Array.from(upsample(row, 1, 2, METHODS[1], 2)),
+    [0, 0.25, 0.75, 1, 0, 0.25, 0.75, 1]);
   assert.deepEqual(Array.from(upsample(row, 1, 2, METHODS[2], 2)), [0, 0, 1, 1, 0, 0, 1, 1]);
   assert.equal(METHODS.length, 3);
-  // the transposed convolution with the bilinear kernel: interior rows as interpolation, edges fall off
-  assert.deepEqual(Array.from(upsample(Float64Array.from([1, 1]), 1, 2, METHODS[0], 2)).slice(0, 4), [0.5625, 0.75, 0.75, 0.5625]);
+  // the transposed convolution with the bilinear kernel: interior rows interpolate, edges fall off
+  const ones = upsample(Float64Array.from([1, 1]), 1, 2, METHODS[0], 2);
+  assert.deepEqual(Array.from(ones).slice(0, 4), [0.5625, 0.75, 0.75, 0.5625]);
   assert.deepEqual(Array.from(avgPool(Float64Array.from([1, 3, 5, 7]), 2, 2, 2)), [4]);
   assert.ok(Math.abs(psnr([0, 0], [0.1, 0.1]) - 20) < 1e-9);
 });
@@ -105,15 +117,22 @@ test("numbers are written as Python writes them", () => {
 });
 
 test("a control value outside its rule is named in words", () => {
-  const specs = [{ name: "stride", kind: "range", min: 1, max: 3 }, { name: "x", kind: "select", options: ["a", "b"] },
-    { name: "flip", kind: "checkbox" }, { name: "factor", kind: "range", min: 2, max: 4, step: 2 }];
+  const specs = [
+    { name: "stride", kind: "range", min: 1, max: 3 },
+    { name: "x", kind: "select", options: ["a", "b"] },
+    { name: "flip", kind: "checkbox" },
+    { name: "factor", kind: "range", min: 2, max: 4, step: 2 },
+  ];
   const ok = { stride: 2, x: "a", flip: true, factor: 4 };
   assert.equal(problem(specs, {}, ok), null);
-  assert.equal(problem(specs, {}, { ...ok, stride: null }), "stride must be an integer from 1 to 3 in this explorer; got None");
-  assert.equal(problem(specs, {}, { ...ok, stride: 2.5 }), "stride must be an integer from 1 to 3 in this explorer; got 2.5");
+  assert.equal(problem(specs, {}, { ...ok, stride: null }),
+    "stride must be an integer from 1 to 3 in this explorer; got None");
+  assert.equal(problem(specs, {}, { ...ok, stride: 2.5 }),
+    "stride must be an integer from 1 to 3 in this explorer; got 2.5");
   assert.equal(problem(specs, {}, { ...ok, x: "c" }), "x must be one of ['a', 'b']; got 'c'");
   assert.equal(problem(specs, {}, { ...ok, flip: 1 }), "flip must be True or False; got 1");
-  assert.equal(problem(specs, {}, { ...ok, factor: 3 }), "factor must be one of [2, 4] in this explorer; got 3");
+  assert.equal(problem(specs, {}, { ...ok, factor: 3 }),
+    "factor must be one of [2, 4] in this explorer; got 3");
   assert.equal(problem(specs, { stride: { max: 2 } }, { ...ok, stride: 3 }),
     "stride must be an integer from 1 to 2 in this explorer; got 3");
 });
@@ -142,7 +161,9 @@ test("a window of the last layer equals the same cells of the whole layer", asyn
     const { m, windows } = stackWindows(8, K, 5, s, layers, [[3, 5, 6]]);
     assert.equal(m, full.m);
     for (let r = 0; r < 6; r++) {
-      for (let c = 0; c < 6; c++) assert.ok(Math.abs(windows[0][r * 6 + c] - full.Y[(3 + r) * m + 5 + c]) < 1e-9);
+      for (let c = 0; c < 6; c++) {
+        assert.ok(Math.abs(windows[0][r * 6 + c] - full.Y[(3 + r) * m + 5 + c]) < 1e-9);
+      }
     }
   }
 });
