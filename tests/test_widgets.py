@@ -3,7 +3,7 @@
 The Python side of each explorer draws a static snapshot of its view (what GitHub and an untrusted
 notebook show); these tests drive the controls from code and read the snapshot. The page side (the
 ES modules in helpers/explorers/) is tested under Node (tests/js/, run by test_javascript_maths) and
-in Chromium against torch (tests/test_browser.py).
+in Chromium against torch (the browser tests, tests/test_browser*.py).
 """
 
 import inspect
