@@ -71,6 +71,8 @@ def test_trans_conv_output_shape_refuses_what_torch_refuses(seed):
 
 @pytest.mark.parametrize("seed", range(300))
 def test_conv_output_shape_matches_torch(seed):
+    """Configurations are drawn until F.conv2d accepts one; each it refuses on the way (an input
+    smaller than the dilated kernel) conv_output_shape refuses too."""
     r = random.Random(9000 + seed)
     while True:
         i, k = (r.randint(1, 12), r.randint(1, 12)), (r.randint(1, 4), r.randint(1, 4))
@@ -79,9 +81,14 @@ def test_conv_output_shape_matches_torch(seed):
             (r.randint(0, 2), r.randint(0, 2)),
             (r.randint(1, 3), r.randint(1, 3)),
         )
-        if all(ia + 2 * pa >= da * (ka - 1) + 1 for ia, pa, da, ka in zip(i, p, d, k)):
+        try:
+            y = F.conv2d(torch.zeros(1, 1, *i), torch.zeros(1, 1, *k), stride=s, padding=p,
+                         dilation=d)
             break
-    y = F.conv2d(torch.zeros(1, 1, *i), torch.zeros(1, 1, *k), stride=s, padding=p, dilation=d)
+        except RuntimeError as err:
+            assert "Kernel size can't be greater than actual input size" in str(err)
+            with pytest.raises(ValueError, match="input_size is smaller than the dilated kernel"):
+                conv_output_shape(i, k, s, p, d)
     assert conv_output_shape(i, k, s, p, d) == tuple(y.shape[-2:])
 
 
