@@ -15,6 +15,7 @@ from numbers import Integral
 import torch
 import torch.nn.functional as F
 
+from .ops import spread_zeros
 from .shapes import trans_conv_output_shape
 
 
@@ -447,8 +448,8 @@ def check_zero_multiply_adds(fn):
     ]
 
     def expected(n, k, s, p):
-        spread = torch.zeros(1, 1, (n - 1) * s + 1, (n - 1) * s + 1)
-        spread[..., ::s, ::s] = 1  # 1 where an input number sits, 0 where a zero was inserted
+        # 1 where an input number sits, 0 where a zero was inserted
+        spread = spread_zeros(torch.ones(1, 1, n, n), s)
         padded = F.pad(spread, [k - 1 - p] * 4)  # a negative pad crops
         inputs_read = F.conv2d(padded, torch.ones(1, 1, k, k))  # input numbers under each window
         return inputs_read.numel() * k * k - int(inputs_read.sum())

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import _checks
+from .ops import spread_zeros
 from .upsampling import bilinear_kernel
 
 UPSAMPLERS = [
@@ -303,8 +304,7 @@ def jax_conv_transpose(X, K, stride, transpose_kernel=False):
     X, K = _checks.tensor(X, "X"), _checks.tensor(K, "K")
     if X.ndim != 2 or K.ndim != 2:
         raise ValueError(f"X and K must be 2-D; got shapes {tuple(X.shape)} and {tuple(K.shape)}")
-    up = torch.zeros((X.shape[0] - 1) * s + 1, (X.shape[1] - 1) * s + 1, dtype=X.dtype)
-    up[::s, ::s] = X
+    up = spread_zeros(X, s)
     (kh, kw) = K.shape
     pads = []
     for k in (kw, kh):  # JAX's VALID for conv_transpose: k - 1 before, s - 1 + max(k - s, 0) after

@@ -84,6 +84,25 @@ def trans_conv_stamps(X, K, stride=1):
     return stamps
 
 
+def spread_zeros(X, stride):
+    """X with stride - 1 zeros inserted between neighbouring elements along its last two axes:
+    (..., H, W) -> (..., (H - 1)*s_h + 1, (W - 1)*s_w + 1), X[..., i, j] at (i*s_h, j*s_w).
+
+    A stride-1 transposed convolution of the spread input equals the stride-s one of X.
+    Introduced in 02-padding-stride-and-channels.ipynb.
+    """
+    X = _checks.tensor(X, "X")
+    if X.ndim < 2:
+        raise ValueError(f"X must have at least two axes (H, W); got shape {tuple(X.shape)}")
+    sh, sw = _checks.pair(stride, "stride", minimum=1)
+    h, w = X.shape[-2:]
+    if h == 0 or w == 0:
+        raise ValueError(f"X must not be empty; got shape {tuple(X.shape)}")
+    spread = X.new_zeros((*X.shape[:-2], (h - 1) * sh + 1, (w - 1) * sw + 1))
+    spread[..., ::sh, ::sw] = X
+    return spread
+
+
 def overlap_counts(input_size, kernel_size, stride, layers=1):
     """How many stamps land on each output cell: `layers` stacked transposed convolutions of an
     all-ones input with all-ones kernels. Sizes are ints or (h, w) pairs; returns a 2-D tensor of

@@ -20,7 +20,7 @@ import torch
 import traitlets
 
 from . import plots
-from .ops import trans_conv_stamps
+from .ops import spread_zeros, trans_conv_stamps
 from .upsampling import METHODS
 
 MODULES = Path(__file__).resolve().parent / "explorers"
@@ -699,8 +699,7 @@ def _equivalent_view(stride, padding, flip):
     s, p, k = stride, padding, K.shape[0]
     # trans_conv refuses a padding that crops everything, with the rule in words
     expected = trans_conv(X, K, stride=s, padding=p)
-    Xz = torch.zeros(((X.shape[0] - 1) * s + 1,) * 2)
-    Xz[::s, ::s] = X
+    Xz = spread_zeros(X, s)
     q = k - 1 - p
     Xp = torch.nn.functional.pad(Xz, [q] * 4)
     used = K.flip(0, 1) if flip else K

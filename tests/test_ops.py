@@ -15,6 +15,7 @@ from helpers import (
     trans_conv_output_shape,
     trans_conv_stamps,
 )
+from helpers.ops import spread_zeros
 
 
 @pytest.mark.parametrize("seed", range(300))
@@ -212,6 +213,27 @@ def test_stamps_sum_to_trans_conv(seed):
     ]
     torch.testing.assert_close(window, X[i, j] * K.float())
     assert stamps[i * X.shape[1] + j].abs().sum() == window.abs().sum()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_spread_zeros_is_a_stride_s_transposed_convolution_with_a_single_one(seed):
+    """Spreading X by s is what F.conv_transpose2d does with the 1x1 kernel [[1]] at stride s."""
+    r = random.Random(seed)
+    g = torch.Generator().manual_seed(seed)
+    n, c = r.randint(1, 2), r.randint(1, 3)
+    X = torch.randn(n, c, r.randint(1, 5), r.randint(1, 5), generator=g)
+    s = (r.randint(1, 4), r.randint(1, 4))
+    ones = torch.eye(c)[:, :, None, None]  # channel i to channel i, weight 1
+    expected = F.conv_transpose2d(X, ones, stride=s)
+    assert torch.equal(spread_zeros(X, s), expected)
+    assert torch.equal(spread_zeros(X[0, 0], s), expected[0, 0])  # (H, W) alone too
+
+
+def test_spread_zeros_refuses_an_empty_grid_and_a_bad_stride():
+    with pytest.raises(ValueError, match="must not be empty"):
+        spread_zeros(torch.zeros(2, 0), 2)
+    with pytest.raises(ValueError, match="stride"):
+        spread_zeros(torch.zeros(2, 2), 0)
 
 
 def test_public_api():
