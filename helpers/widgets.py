@@ -21,6 +21,7 @@ import traitlets
 
 from . import plots
 from .ops import spread_zeros, trans_conv_stamps
+from .shapes import trans_conv_output_shape
 from .upsampling import METHODS
 
 MODULES = Path(__file__).resolve().parent / "explorers"
@@ -396,7 +397,6 @@ def parameter_explorer(in_h=3, in_w=3, k_h=3, k_w=3, stride=2, padding=1, output
 
 def _parameter_view(in_h, in_w, k_h, k_w, stride, padding, output_padding, dilation, x, k, cell):
     from .ops import trans_conv
-    from .shapes import trans_conv_output_shape
 
     X, K = GRID_PRESETS[x]((in_h, in_w)), GRID_PRESETS[k]((k_h, k_w))
     args = {
@@ -745,7 +745,7 @@ def checker_geometry(kernel_size, stride, layers):
     while True:
         n = side
         for _ in range(layers):
-            n = (n - 1) * stride + kernel_size
+            n = trans_conv_output_shape(n, kernel_size, stride)[0]
         if n > 2 * margin:
             return side, margin
         side += 1
