@@ -32,6 +32,15 @@ def browser():
         b.close()
 
 
+@pytest.fixture(scope="module")
+def pages(browser):
+    """One browser context (1400 x 1000) for a module's pages: they share its HTTP cache, so every
+    page after the first takes JupyterLab's or Voila's scripts from it instead of the server."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def torch_grids():
     """A function (explorer name, state) -> {(role, index): tensor}: the grids of the explorer's

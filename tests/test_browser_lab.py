@@ -47,9 +47,9 @@ NEXT_FRAME = "() => new Promise(r => requestAnimationFrame(() => requestAnimatio
 
 
 @pytest.mark.parametrize("path", LIVE, ids=lambda p: p.name)
-def test_notebook_runs_in_jupyterlab_with_live_explorers(path, browser, lab, record_property):
+def test_notebook_runs_in_jupyterlab_with_live_explorers(path, pages, lab, record_property):
     expected = explorer_cells(path)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = pages.new_page()
     try:
         jupyter.open_in_lab(page, lab, path)
         # before anything runs, the committed notebook (untrusted) shows each explorer's snapshot
@@ -110,13 +110,13 @@ SHOWN = """(n) => {
 
 
 @pytest.mark.parametrize("path", STILL, ids=lambda p: p.name)
-def test_notebook_without_explorers_shows_its_outputs_in_jupyterlab(path, browser, lab):
+def test_notebook_without_explorers_shows_its_outputs_in_jupyterlab(path, pages, lab):
     """Opened, not run: every stored output is drawn (each picture loaded), none is an error.
     Running it here would repeat strict nbval, which executes the same cells in a kernel of this
     same environment and requires exactly the stored outputs (no error, no stderr); with no
     explorer on the page, JupyterLab's part is drawing those outputs, which this checks."""
     expected = stored_outputs(path)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = pages.new_page()
     try:
         jupyter.open_in_lab(page, lab, path, kernel=False)
         page.wait_for_function(SHOWN, arg=expected, timeout=60000)

@@ -55,9 +55,9 @@ def check_lecture_outputs(page):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_lecture_view_in_voila(path, browser, voila, record_property):
+def test_lecture_view_in_voila(path, pages, voila, record_property):
     expected = explorer_cells(path)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = pages.new_page()
     try:
         page.goto(f"{voila}/voila/render/{path.name}", timeout=240000)
         page.wait_for_function(
