@@ -274,6 +274,15 @@ def explorer_pages():
     return pages
 
 
+BEFORE = f"(box) => {{ ({WATCH})(box); return ({STATE})(box); }}"
+"""Watch the explorer's view for a redraw; return its controls' values."""
+AFTER = f"""(box) => {{
+  const view = box.querySelector('.tc-view');
+  return {{state: ({STATE})(box), html: view.innerHTML, tables: ({TABLES})(view)}};
+}}"""
+"""The explorer's controls' values, its view's HTML and its view's tables, read at once."""
+
+
 @pytest.mark.parametrize("path", explorer_pages(), ids=[p.stem for p in explorer_pages()])
 def test_every_explorer_is_live_redraws_on_every_keyboard_move_and_agrees_with_python(
     offline, path, torch_grids
@@ -294,20 +303,17 @@ def test_every_explorer_is_live_redraws_on_every_keyboard_move_and_agrees_with_p
             control.scroll_into_view_if_needed()
             name = control.get_attribute("name")
             for key in keyboard_moves(control):
-                before = box.evaluate(STATE)
-                box.evaluate(WATCH)
-                control.focus()
+                before = box.evaluate(BEFORE)
                 control.press(key)
                 page.wait_for_function("() => window.__redraws > 0", timeout=5000)
-                after = box.evaluate(STATE)
+                now = box.evaluate(AFTER)
+                after, shown, tables = now["state"], now["html"], now["tables"]
                 assert after != before, f"{name} on {path.name}: {key} did not move the control"
-                shown = box.locator(".tc-view").inner_html()
                 assert numbers(shown), f"{explorer}, {name}: the view shows no number"
                 expected = numbers(python_view(explorer, after))
                 assert numbers(shown) == expected, (
                     f"{explorer} at {after}: the page and Python differ"
                 )
-                tables = box.locator(".tc-view").evaluate(TABLES)
                 differs = torch_mismatch(torch_grids, explorer, after, tables)
                 assert differs is None, (
                     f"{explorer} at {after}: the page and torch differ: {differs}"
