@@ -171,10 +171,12 @@ def text_html(lines):
 
 
 def message_html(text):
-    """A plain message in place of a figure: what cannot be drawn and why."""
+    """A plain message in place of a figure: what cannot be drawn and why (marked
+    data-role="message", so a page or a test can tell it from a figure)."""
     return (
-        '<div style="background:#fff;color:#8a1c00;padding:10px;font:18px sans-serif;'
-        f'border-left:6px solid {ROLE_COLORS["highlight"]}">{html.escape(text)}</div>'
+        '<div data-role="message" style="background:#fff;color:#8a1c00;padding:10px;'
+        f'font:18px sans-serif;border-left:6px solid {ROLE_COLORS["highlight"]}">'
+        f"{html.escape(text)}</div>"
     )
 
 

@@ -178,7 +178,7 @@ def page_problems(page, selector, expected):
         view = page.locator(selector).nth(i).locator(".tc-view").inner_html()
         if "<table" not in view and "<canvas" not in view:
             problems.append(f"explorer {i} shows no grid or image")
-        if "border-left:6px" in view:
+        if 'data-role="message"' in view:
             problems.append(f"explorer {i} shows an error")
     return problems
 

@@ -19,7 +19,9 @@ def execute(path):
     nb = nbformat.read(path, 4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
+    # coalesce_streams: a print stored as one output, however the kernel happened to flush it
     client = NotebookClient(nb, timeout=600, kernel_name="python3", store_widget_state=True,
+                            coalesce_streams=True,
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
     client.execute()
     nbformat.write(nb, path)

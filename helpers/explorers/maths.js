@@ -1,7 +1,7 @@
 // The explorers' maths, in the page: plain functions on grids (arrays of rows of numbers).
 // Each mirrors a Python helper (named in its comment) and refuses what it refuses, in the same words,
 // by throwing an Error whose message the explorer shows. tests/js/ checks them under `node --test`;
-// tests/test_browser.py checks what the explorers draw against torch.nn.functional.
+// tests/test_browser_modules.py checks what the explorers draw against torch.nn.functional.
 
 export function zeros(h, w) {
   return Array.from({ length: h }, () => new Array(w).fill(0));

@@ -118,7 +118,7 @@ export function textHtml(lines) {
 
 // helpers.plots.message_html: what cannot be drawn and why
 export function messageHtml(text) {
-  return '<div style="background:#fff;color:#8a1c00;padding:10px;font:18px sans-serif;'
+  return '<div data-role="message" style="background:#fff;color:#8a1c00;padding:10px;font:18px sans-serif;'
     + `border-left:6px solid ${ROLE_COLORS.highlight}">${escapeHtml(text)}</div>`;
 }
 
