@@ -62,7 +62,7 @@ QUICK = [
     "-n",
     "2",
     "--quick",
-    "--ignore=tests/test_browser.py",
+    "--ignore-glob=tests/test_browser_*.py",
     "--ignore=tests/test_site.py",
 ]
 """`test --quick`: the unit tests of the helpers and explorers, without nbval and the browser."""
