@@ -285,7 +285,9 @@ def ensure_environment():
     STAMP.unlink(missing_ok=True)  # not installed until every step below has finished
     pip = [venv_python(), "-m", "pip", "install", "--disable-pip-version-check", "--no-cache-dir"]
     uv_exe = venv_python().parent / ("uv.exe" if os.name == "nt" else "uv")
-    uv = [uv_exe, "pip", "install", "--python", venv_python()]
+    # --compile-bytecode, as pip does: otherwise the first run's test workers, kernels and servers
+    # each compile the same modules at once while importing them
+    uv = [uv_exe, "pip", "install", "--python", venv_python(), "--compile-bytecode"]
     cache = None
     if "UV_CACHE_DIR" not in os.environ:
         cache = STATE / "uv-cache"  # on .venv's file system: uv links files instead of copying
