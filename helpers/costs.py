@@ -22,11 +22,10 @@ from .ops import check_arguments, trans_conv
 
 def torch_operator(X, K, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
     """F.conv_transpose2d behind trans_conv's signature and checks, so it takes the same inputs."""
-    a = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
-    return a.restore(
-        F.conv_transpose2d(
-            a.X, a.K, None, a.stride, a.padding, a.output_padding, a.groups, a.dilation
-        )
+    args = check_arguments(X, K, stride, padding, output_padding, dilation, groups)
+    return args.restore(
+        F.conv_transpose2d(args.X, args.K, None, args.stride, args.padding, args.output_padding,
+                           args.groups, args.dilation)
     )
 
 
