@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from . import _checks
 from .matrix import conv_taps
 from .ops import check_arguments, spread_zeros
+from .shapes import trans_conv_output_shape
 
 DENSE_LIMIT = 2**22
 """trans_conv_via_matrix builds W^T sparse when it would have more entries than this (16 MiB of
@@ -149,9 +150,8 @@ def trans_conv_fold(X, K, stride=1, padding=0, output_padding=0, dilation=1, gro
         # fold's padding crops p from each side of an output that has room for every stamp
         return args.restore(F.fold(columns, args.output_shape, padding=args.padding, **fold))
     # output_padding >= stride (possible when dilation > stride): fold uncropped, then pad and crop
-    (sh, sw), (dh, dw), (ph, pw) = args.stride, args.dilation, args.padding
-    oph, opw = args.output_padding
-    uncropped = ((h - 1) * sh + dh * (kh - 1) + 1, (w - 1) * sw + dw * (kw - 1) + 1)
+    (ph, pw), (oph, opw) = args.padding, args.output_padding
+    uncropped = trans_conv_output_shape((h, w), (kh, kw), args.stride, dilation=args.dilation)
     full = F.fold(columns, uncropped, **fold)
     return args.restore(F.pad(full, (-pw, opw - pw, -ph, oph - ph)))
 
