@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Re-execute notebooks in place, top to bottom from a fresh kernel, storing outputs and widget
-state; then refresh the navigation cells. For contributors: this rewrites the committed notebooks.
+"""Refresh the navigation cells, then re-execute notebooks in place, top to bottom from a fresh
+kernel, storing outputs and widget state. For contributors: this rewrites the committed notebooks.
 
     python tools/regenerate.py                    every notebook
     python tools/regenerate.py 01-*.ipynb ...     only these (names inside notebooks/)
