@@ -158,6 +158,30 @@ def run_all_in_lab(page):
     )
 
 
+RUN_CELLS = """(indices) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const notebook = panel.content;
+  for (const i of indices) {
+    notebook.activeCellIndex = i;
+    notebook.deselectAll();
+    window.jupyterapp.commands.execute('notebook:run-cell');
+  }
+}"""
+CELLS_DONE = """(indices) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session.kernel;
+  const cells = indices.map(i => panel.content.widgets[i]);
+  return kernel.status === 'idle' && cells.every(c => c.model.executionCount !== null);
+}"""
+
+
+def run_cells_in_lab(page, indices):
+    """Run the cells at `indices` (0-based, in that order) of the open notebook; wait until each
+    has run and the kernel is idle."""
+    page.evaluate(RUN_CELLS, indices)
+    page.wait_for_function(CELLS_DONE, arg=indices, timeout=240000, polling=200)
+
+
 def page_problems(page, selector, expected):
     """What is wrong on a page that should show `expected` explorers (found by `selector`): an
     error or stderr output, a widget that failed to display, a missing explorer, or an explorer

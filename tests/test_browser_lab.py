@@ -46,16 +46,28 @@ CLEAR_OF_TOOLBAR = (
 NEXT_FRAME = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 
 
+def cells_to_run(path):
+    """The indices of the notebook's first code cell (its imports) and of its explorer cells."""
+    cells = json.loads(path.read_text())["cells"]
+    code = [i for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    explorers = [i for i in code if "_explorer(" in "".join(cells[i]["source"])]
+    return [code[0], *explorers]
+
+
 @pytest.mark.parametrize("path", LIVE, ids=lambda p: p.name)
 def test_notebook_runs_in_jupyterlab_with_live_explorers(path, pages, lab, record_property):
+    """Opened: every stored output is drawn, each explorer's snapshot included. Then the imports
+    and the explorer cells run, and every explorer is live and redraws on every move. The other
+    cells are not run again here: strict nbval executes every cell in a kernel of this same
+    environment, and the lecture-view test runs every notebook, explorers included, in Voila."""
     expected = explorer_cells(path)
     page = pages.new_page()
     try:
         jupyter.open_in_lab(page, lab, path)
         # before anything runs, the committed notebook (untrusted) shows each explorer's snapshot
         page.wait_for_function(STATIC_SNAPSHOTS % expected, timeout=60000)
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-        jupyter.run_all_in_lab(page)
+        page.wait_for_function(SHOWN, arg=stored_outputs(path), timeout=60000)
+        jupyter.run_cells_in_lab(page, cells_to_run(path))
         # widget views attach after their cell has finished: wait for all of them (or time out)
         page.wait_for_function(
             f"() => document.querySelectorAll('{LAB_EXPLORER}').length >= {expected}",
