@@ -26,21 +26,6 @@ from site_builder.offline import CHROMIUM_ARGS, chromium_path
 ROOT = Path(__file__).resolve().parents[1]
 
 TARGET_MS = 16.0  # every explorer's p95 at most this
-MEASURE = """(box) => {
-  const view = box.querySelector('.tc-view');
-  window.__latency = {start: null, end: null};
-  document.addEventListener('keydown', () => { window.__latency.start = performance.now(); },
-                            {capture: true, once: true});
-  const observer = new MutationObserver(() => {
-    if (window.__latency.start !== null && window.__latency.end === null) {
-      window.__latency.end = performance.now();
-      observer.disconnect();
-    }
-  });
-  observer.observe(view, {childList: true, subtree: true, characterData: true, attributes: true});
-}"""
-
-
 def percentile(times, q):
     """The q-quantile of the measured times (nearest rank below)."""
     ordered = sorted(times)
@@ -55,10 +40,9 @@ def time_moves(page, box, moves):
         slider = sliders.nth(move % sliders.count())
         slider.scroll_into_view_if_needed()
         at_end = slider.evaluate("e => Number(e.value) >= Number(e.max)")
-        box.evaluate(MEASURE)
+        box.evaluate(jupyter.MEASURE)  # the browser tests' timing, from key press to redraw
         slider.press("ArrowLeft" if at_end else "ArrowRight")
-        page.wait_for_function("() => window.__latency.end !== null", timeout=15000)
-        times.append(page.evaluate("() => window.__latency.end - window.__latency.start"))
+        times.append(page.wait_for_function(jupyter.REDRAWN, timeout=15000).json_value()["ms"])
     return times
 
 
@@ -118,7 +102,7 @@ def open_page(page, view, url, path):
     else:
         selector = jupyter.LAB_EXPLORER
         jupyter.open_in_lab(page, url, path)
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        jupyter.run_all_in_lab(page)
     page.wait_for_function(
         f"() => document.querySelectorAll('{selector}').length >= {expected}", timeout=180000
     )
