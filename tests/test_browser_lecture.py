@@ -54,9 +54,14 @@ def check_lecture_outputs(page):
         assert "NotImplementedError" not in text, f"the lecture view shows an error: {short!r}"
 
 
-RENDERED = """([cells, explorers]) =>
-  document.querySelectorAll('.jp-Cell:not(.lecture-source), [data-lecture-hidden]').length >= cells
-  && document.querySelectorAll('%s').length >= explorers""" % VOILA_EXPLORER
+RENDERED = """([cells, explorers, sources]) => {
+  const shown = (q) => [...document.querySelectorAll(q)].filter(e => e.offsetParent !== null);
+  return document.querySelectorAll('.jp-Cell:not(.lecture-source), [data-lecture-hidden]').length
+      >= cells
+    && document.querySelectorAll('%s').length >= explorers
+    && shown('.jp-Cell').length > 0
+    && shown('[data-lecture-shown="source"] .jp-InputArea-editor').length >= sources;
+}""" % VOILA_EXPLORER
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -65,9 +70,11 @@ def test_lecture_view_in_voila(path, pages, voila, record_property):
     page = pages.new_page()
     try:
         page.goto(f"{voila}/voila/render/{path.name}", timeout=240000)
-        # every cell on the page (an exercise stub as its empty wrapper), and every explorer
+        # every cell on the page (an exercise stub as its empty wrapper), every explorer, and the
+        # page shown: Voila keeps the cells hidden until the notebook has finished running
+        cells = len(json.loads(path.read_text())["cells"])
         page.wait_for_function(
-            RENDERED, arg=[len(json.loads(path.read_text())["cells"]), expected], timeout=240000
+            RENDERED, arg=[cells, expected, shown_sources(path)], timeout=240000
         )
         assert jupyter.page_problems(page, VOILA_EXPLORER, expected) == [], path.name
         shown = page.locator('[data-lecture-shown="source"] .jp-InputArea-editor:visible').count()
